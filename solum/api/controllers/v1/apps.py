@@ -1,0 +1,171 @@
+"""/v1/apps: the app file in, the app (never its secrets) out."""
+
+import json
+
+import pecan
+import webob
+from oslo_log import log as logging
+from pecan import rest
+
+from solum import conf
+from solum.api import policy
+from solum.api import render_cache
+from solum.api import schemas
+from solum.api import validation
+from solum.api import views
+from solum.api.controllers.v1 import common
+from solum.api.controllers.v1 import lookup
+from solum.api.controllers.v1 import releases as app_releases
+from solum.api.controllers.v1 import workflows
+from solum.builder import languagepacks
+from solum.common import crypto
+from solum.common import exception
+from solum.common import keystone
+from solum.conductor import rpcapi as conductor_rpcapi
+from solum.conductor import states
+from solum.db import api as db_api
+
+CONF = conf.CONF
+LOG = logging.getLogger(__name__)
+
+# What GET /v1/apps renders of each app, by revision (see render_cache).
+_RENDERED = render_cache.RenderCache()
+
+# What an app file contributes to the stored row.
+_STORED_FIELDS = ('name', 'description', 'languagepack', 'workflow_config',
+                  'trigger_actions', 'ports', 'parameters')
+
+
+def _check_language_pack(context, name):
+    if name in languagepacks.BUILTIN or name == languagepacks.AUTO:
+        return
+    try:
+        db_api.get_language_pack(context, name)
+    except exception.NotFound:
+        raise exception.InvalidInput(
+            reason='languagepack: unknown language pack %r; use one of %s, '
+                   'or register it with POST /v1/language_packs' %
+                   (name, ', '.join(languagepacks.BUILTIN +
+                                    (languagepacks.AUTO,))))
+
+
+def _check_deployer(document):
+    wanted = (document.get('parameters') or {}).get('deployer')
+    allowed = [CONF.deployer.driver] + [
+        d for d in CONF.deployer.allowed_drivers if d != CONF.deployer.driver]
+    if wanted and wanted not in allowed:
+        raise exception.InvalidInput(
+            reason='parameters.deployer: %r is not allowed here; use one '
+                   'of %s' % (wanted, ', '.join(allowed)))
+
+
+def _row_values(document):
+    """Split an app file into stored columns; the key only encrypted."""
+    values = {k: document[k] for k in _STORED_FIELDS if k in document}
+    if 'source' in document:
+        source = dict(document['source'])
+        key = source.pop('private_ssh_key', None)
+        validation.validate_git_url(source['repository'])
+        values['source'] = source
+        if key is not None:
+            values['private_ssh_key'] = crypto.encrypt(key)
+    return values
+
+
+def _raw_content(document):
+    shown = dict(document)
+    if 'source' in shown:
+        shown['source'] = {k: v for k, v in shown['source'].items()
+                           if k != 'private_ssh_key'}
+    return json.dumps(shown, sort_keys=True)
+
+
+class AppsController(rest.RestController):
+    workflows = workflows.WorkflowsController()
+    releases = app_releases.ReleasesController()
+    rollback = app_releases.RollbackController()
+    scale = app_releases.ScaleController()
+    logs = app_releases.AppLogsController()
+    replicas = app_releases.ReplicasController()
+
+    def __init__(self):
+        super().__init__()
+        self.conductor = conductor_rpcapi.ConductorAPI()
+
+    @common.expose_as('application/json')
+    def get_all(self):
+        context = common.context()
+        policy.authorize('solum:apps:list', context)
+        all_projects = common.flag('all_projects')
+        if all_projects:
+            policy.authorize('solum:all_projects', context)
+        limit, marker = common.pagination()
+        base = common.base_url()
+        keys = db_api.list_app_revisions(context, limit=limit, marker=marker,
+                                         all_projects=all_projects)
+        body = render_cache.json_list(
+            keys, _RENDERED, db_api.get_apps_by_uuid,
+            lambda row: views.app(row, base), scope=base)
+        return webob.Response(body=body, content_type='application/json',
+                              charset='utf-8')
+
+    @pecan.expose('json')
+    def get_one(self, ident):
+        app = lookup.app(ident, 'solum:apps:show')
+        return views.app(app, common.base_url())
+
+    @pecan.expose('json')
+    def post(self):
+        context = common.context()
+        policy.authorize('solum:apps:create', context)
+        document = validation.validate(
+            validation.parse_body(pecan.request, allow_yaml=True),
+            schemas.APP_CREATE)
+        _check_language_pack(context, document['languagepack'])
+        _check_deployer(document)
+        values = _row_values(document)
+        values.setdefault('trigger_actions', ['unittest', 'build', 'deploy'])
+        values['raw_content'] = _raw_content(document)
+        common.check_quota('apps', CONF.quota.apps,
+                           db_api.count_apps(context))
+        if keystone.trusts_enabled():
+            values['trust_id'] = keystone.create_trust(context)
+        try:
+            app = db_api.create_app(context, values)
+        except Exception:
+            if values.get('trust_id'):
+                keystone.delete_trust(values['trust_id'])
+            raise
+        LOG.info('Created app %s (%s) in project %s', app.name, app.uuid,
+                 app.project_id)
+        return common.created(views.app(app, common.base_url()))
+
+    @pecan.expose('json')
+    def patch(self, ident):
+        app = lookup.app(ident, 'solum:apps:update')
+        context = common.context()
+        document = validation.validate(
+            validation.parse_body(pecan.request, allow_yaml=True),
+            schemas.APP_UPDATE)
+        if app.status == states.DELETING:
+            raise exception.Conflict(reason='app %s is being deleted' %
+                                     app.uuid)
+        if 'languagepack' in document:
+            _check_language_pack(context, document['languagepack'])
+        _check_deployer(document)
+        # Nested source and workflow_config merge into what is there.
+        if 'source' in document:
+            document['source'] = dict(app.source, **document['source'])
+        if 'workflow_config' in document:
+            document['workflow_config'] = dict(app.workflow_config,
+                                               **document['workflow_config'])
+        values = _row_values(document)
+        app = db_api.update_app(context, app.uuid, values)
+        return views.app(app, common.base_url())
+
+    @pecan.expose('json')
+    def delete(self, ident):
+        app = lookup.app(ident, 'solum:apps:delete')
+        db_api.set_app_status(app.id, states.DELETING)
+        self.conductor.delete_app(common.context(), app.uuid)
+        common.accepted()

@@ -1,0 +1,98 @@
+"""/v1/language_packs: custom language packs, built from a git repository
+holding a Containerfile."""
+
+import pecan
+from pecan import rest
+
+from solum import conf
+from solum.api import policy
+from solum.api import schemas
+from solum.api import validation
+from solum.api import views
+from solum.api.controllers.v1 import common
+from solum.api.controllers.v1 import logs
+from solum.builder import languagepacks
+from solum.common import exception
+from solum.conductor import rpcapi as conductor_rpcapi
+from solum.db import api as db_api
+
+CONF = conf.CONF
+FINISHED = ('READY', 'ERROR')
+
+
+def _get(ident, rule):
+    context = common.context()
+    lp = db_api.get_language_pack(context, ident)
+    policy.authorize(rule, context, {'project_id': lp.project_id})
+    return lp
+
+
+class LanguagePackLogsController(rest.RestController):
+
+    @common.expose_as('application/json', 'text/plain')
+    def get_all(self, ident):
+        lp = _get(ident, 'solum:language_packs:logs')
+
+        def finished():
+            return db_api.get_language_pack_by_uuid(lp.uuid).status in \
+                FINISHED
+        return logs.render(lp.uuid, finished, common.flag('follow'))
+
+
+class LanguagePacksController(rest.RestController):
+    logs = LanguagePackLogsController()
+
+    def __init__(self):
+        super().__init__()
+        self.conductor = conductor_rpcapi.ConductorAPI()
+
+    @pecan.expose('json')
+    def get_all(self):
+        context = common.context()
+        policy.authorize('solum:language_packs:list', context)
+        all_projects = common.flag('all_projects')
+        if all_projects:
+            policy.authorize('solum:all_projects', context)
+        limit, marker = common.pagination()
+        base = common.base_url()
+        return [views.language_pack(lp, base)
+                for lp in db_api.list_language_packs(
+                    context, limit=limit, marker=marker,
+                    all_projects=all_projects)]
+
+    @pecan.expose('json')
+    def get_one(self, ident):
+        return views.language_pack(_get(ident, 'solum:language_packs:show'),
+                                   common.base_url())
+
+    @pecan.expose('json')
+    def post(self):
+        context = common.context()
+        policy.authorize('solum:language_packs:create', context)
+        document = validation.validate(
+            validation.parse_body(pecan.request, allow_yaml=True),
+            schemas.LANGUAGE_PACK_CREATE)
+        name = document['name']
+        if name in languagepacks.BUILTIN or name == languagepacks.AUTO:
+            raise exception.Conflict(
+                reason='%r is the name of a built-in language pack; choose '
+                       'another name' % name)
+        validation.validate_git_url(document['source_uri'],
+                                    field='source_uri')
+        common.check_quota('language_packs', CONF.quota.language_packs,
+                           db_api.count_language_packs(context))
+        lp = db_api.create_language_pack(context, dict(document,
+                                                       status='QUEUED'))
+        self.conductor.build_language_pack(context, lp.uuid)
+        return common.created(views.language_pack(lp, common.base_url()))
+
+    @pecan.expose('json')
+    def delete(self, ident):
+        lp = _get(ident, 'solum:language_packs:delete')
+        users = db_api.apps_using_language_pack(common.context(), lp.name,
+                                                lp.project_id)
+        if users:
+            raise exception.InUse(resource='Language pack', id=lp.name,
+                                  users='apps %s' % ', '.join(sorted(users)))
+        db_api.destroy_language_pack(lp.id)
+        pecan.response.status = 204

@@ -1,0 +1,84 @@
+"""/v1/apps/{app}/workflows: unit test, build and deploy runs of an app."""
+
+import pecan
+from pecan import rest
+
+from solum import conf
+from solum.api import schemas
+from solum.api import validation
+from solum.api import views
+from solum.api.controllers.v1 import common
+from solum.api.controllers.v1 import logs
+from solum.api.controllers.v1 import lookup
+from solum.common import exception
+from solum.conductor import rpcapi as conductor_rpcapi
+from solum.conductor import states
+from solum.db import api as db_api
+
+CONF = conf.CONF
+
+
+class WorkflowLogsController(rest.RestController):
+
+    @common.expose_as('application/json', 'text/plain')
+    def get_all(self, app_ident, wf_ident):
+        app = lookup.app(app_ident, 'solum:workflows:logs')
+        wf = db_api.get_workflow(common.context(), app, wf_ident)
+
+        def finished():
+            current = db_api.get_workflow_by_uuid(wf.uuid)
+            return states.is_finished(current.status, current.actions)
+        return logs.render(wf.uuid, finished, common.flag('follow'))
+
+
+class WorkflowsController(rest.RestController):
+    logs = WorkflowLogsController()
+
+    def __init__(self):
+        super().__init__()
+        self.conductor = conductor_rpcapi.ConductorAPI()
+
+    @pecan.expose('json')
+    def get_all(self, app_ident):
+        app = lookup.app(app_ident, 'solum:workflows:list')
+        limit, marker = common.pagination()
+        base = common.base_url()
+        return [views.workflow(w, base) for w in db_api.list_workflows(
+            common.context(), app, limit=limit, marker=marker)]
+
+    @pecan.expose('json')
+    def get_one(self, app_ident, wf_ident):
+        app = lookup.app(app_ident, 'solum:workflows:show')
+        wf = db_api.get_workflow(common.context(), app, wf_ident)
+        return views.workflow(wf, common.base_url(),
+                              transitions=db_api.list_transitions(wf.id))
+
+    @pecan.expose('json')
+    def post(self, app_ident):
+        app = lookup.app(app_ident, 'solum:workflows:create')
+        context = common.context()
+        document = validation.validate(validation.parse_body(pecan.request),
+                                       schemas.WORKFLOW_CREATE)
+        if app.status == states.DELETING:
+            raise exception.Conflict(reason='app %s is being deleted' %
+                                     app.uuid)
+        actions = [a for a in states.ACTIONS if a in document['actions']]
+        if 'build' not in actions and not document.get('du_id'):
+            raise exception.InvalidInput(
+                reason='actions: without "build", give du_id (the image of '
+                       'an earlier build) to test or deploy')
+        scale_target = document.get('scale_target')
+        if scale_target is not None:
+            common.check_quota('instances_per_app',
+                               CONF.quota.instances_per_app,
+                               scale_target - 1)
+        values = {
+            'actions': actions,
+            'du_id': document.get('du_id'),
+            'scale_target': scale_target,
+            'source': app.source,
+            'config': app.workflow_config,
+        }
+        wf = db_api.create_workflow(context, app, values, states.QUEUED)
+        self.conductor.start_workflow(context, wf.uuid)
+        return common.created(views.workflow(wf, common.base_url()))

@@ -1,0 +1,56 @@
+"""Pecan hooks: the request context and error rendering."""
+
+import pecan
+from pecan import hooks
+
+from solum import conf
+from solum.api import policy
+from solum.api.middleware import auth
+from solum.common import context as solum_context
+from solum.common import exception
+
+CONF = conf.CONF
+
+
+class ContextHook(hooks.PecanHook):
+    """Builds the RequestContext from the headers auth_token (or the noauth
+    middleware) set; refuses unauthenticated requests."""
+
+    def before(self, state):
+        environ = state.request.environ
+        if auth.is_public(state.request.path):
+            return
+        if environ.get('HTTP_X_IDENTITY_STATUS') != 'Confirmed':
+            raise exception.NotAuthenticated()
+        ctx = solum_context.RequestContext.from_environ(environ)
+        if not ctx.project_id:
+            raise exception.Forbidden(
+                action='use Solum without a project-scoped token')
+        # Administrators reach every project's resources by id; listings
+        # still show one project unless all_projects is asked for.
+        ctx.all_projects = lambda: policy.check('solum:all_projects', ctx)
+        state.request.context = ctx
+
+
+class BaseURLHook(hooks.PecanHook):
+    def before(self, state):
+        base = CONF.api.public_endpoint or state.request.host_url
+        state.request.base_url = base.rstrip('/')
+
+
+def fault_body(status, message, client):
+    return {'faultcode': 'Client' if client else 'Server',
+            'faultstring': message, 'debuginfo': None}
+
+
+class ErrorHook(hooks.PecanHook):
+    """SolumExceptions become their HTTP status with the fault body."""
+
+    def on_error(self, state, e):
+        if isinstance(e, exception.SolumException):
+            response = pecan.Response(status=e.code,
+                                      content_type='application/json',
+                                      charset='utf-8')
+            response.json = fault_body(e.code, str(e), e.code < 500)
+            return response
+        return None

@@ -1,0 +1,35 @@
+"""Refuses request bodies over [api] max_body_size with 413, before the
+application reads them."""
+
+import webob.dec
+
+from solum import conf
+from solum.api.middleware import fault
+from solum.common import exception
+
+CONF = conf.CONF
+
+
+class BodySizeLimit:
+    def __init__(self, application):
+        self.application = application
+
+    @classmethod
+    def factory(cls, global_config, **local_config):
+        return cls
+
+    @webob.dec.wsgify
+    def __call__(self, request):
+        limit = CONF.api.max_body_size
+        length = request.content_length
+        if length is None and request.is_body_readable:
+            # Chunked body: read at most limit + 1 bytes to decide.
+            data = request.body_file.read(limit + 1)
+            if len(data) > limit:
+                length = 'more than %d' % limit
+            else:
+                request.body = data
+        if isinstance(length, str) or (length or 0) > limit:
+            error = exception.RequestTooLarge(size=length, limit=limit)
+            return fault.FaultWrapper._fault(413, str(error))
+        return request.get_response(self.application)

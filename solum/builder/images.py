@@ -1,0 +1,321 @@
+"""Build images with buildah and run tests in them with Podman."""
+
+import json
+import os
+import re
+import shlex
+import time
+
+from solum import conf
+from solum.builder import cgroups
+from solum.builder import containerfile as containerfile_check
+from solum.builder import languagepacks
+from solum.builder import process
+from solum.builder import reasons
+from solum.builder import source
+
+CONF = conf.CONF
+
+LABEL_APP = 'org.openstack.solum.app'
+LABEL_APP_NAME = 'org.openstack.solum.app-name'
+LABEL_PROJECT = 'org.openstack.solum.project'
+LABEL_COMMIT = 'org.openstack.solum.commit'
+LABEL_BUILD_ID = 'org.openstack.solum.build-id'
+LABEL_PACK = 'org.openstack.solum.languagepack'
+
+# The OCI distribution grammar of a repository path component.
+_TAG_COMPONENT = re.compile(r'^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$')
+_LABEL_KEY = re.compile(r'^[a-z0-9][a-z0-9.-]*$')
+_LABEL_VALUE = re.compile(r'^[A-Za-z0-9._:/@+-]*$')
+_TAG = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$')
+
+
+class BuildError(Exception):
+    """A build failed; the message is the one-line reason."""
+
+
+def image_ref(project_id, app_name, build_id):
+    """``localhost/solum/<project>/<app>:<build-id>``."""
+    project = project_id.lower()
+    for part in (project, app_name):
+        if not _TAG_COMPONENT.match(part):
+            raise ValueError('%r cannot be part of an image name' % part)
+    if not _TAG.match(build_id):
+        raise ValueError('%r is not a valid image tag' % build_id)
+    return 'localhost/solum/%s/%s:%s' % (project, app_name, build_id)
+
+
+def lp_image_ref(project_id, name, uuid=None):
+    """``localhost/solum/lp/<project>/<name>:latest`` (the pack's uuid
+    stands for a name that is not a valid image path component)."""
+    if not _TAG_COMPONENT.match(name):
+        if not uuid:
+            raise ValueError('%r cannot be part of an image name' % name)
+        name = uuid.lower()
+    return 'localhost/solum/lp/%s/%s:latest' % (project_id.lower(), name)
+
+
+def env_secret(names=None, ca_path=None):
+    """The text of the build secret that dependency installs source:
+    package-index settings of the builder host, CA bundle location."""
+    lines = []
+    for name in names if names is not None else \
+            CONF.builder.passthrough_env:
+        if name in ('PIP_FIND_LINKS', 'PIP_CERT', 'PIP_CONFIG_FILE'):
+            continue  # host paths that do not exist in the build
+        value = os.environ.get(name)
+        if value and re.match(r'^[A-Za-z_][A-Za-z0-9_]*$', name):
+            lines.append('export %s=%s' % (name, shlex.quote(value)))
+    if ca_path:
+        for name in ('PIP_CERT', 'NODE_EXTRA_CA_CERTS', 'REQUESTS_CA_BUNDLE',
+                     'npm_config_cafile'):
+            lines.append('export %s=%s' % (name, ca_path))
+    # Host-wide pip.conf may name local wheel directories: ignore it.
+    lines.append('export PIP_CONFIG_FILE=/dev/null')
+    return '\n'.join(lines) + '\n'
+
+
+def label_instruction(labels):
+    """One LABEL instruction for a generated Containerfile."""
+    if not labels:
+        return ''
+    for key, value in labels.items():
+        if not _LABEL_KEY.match(key) or not _LABEL_VALUE.match(value):
+            raise ValueError('label %r=%r is not accepted' % (key, value))
+    return 'LABEL %s\n' % ' '.join('%s="%s"' % (k, labels[k])
+                                    for k in sorted(labels))
+
+
+def buildah_command(context_dir, containerfile, tag, labels, secret_file,
+                    iid_file):
+    # --force-rm: a failed (or terminated) build leaves no working
+    # container behind.
+    cmd = ['buildah', 'bud', '--layers', '--force-rm',
+           '--isolation', CONF.builder.isolation,
+           '--ulimit', 'nproc=%d:%d' % (CONF.builder.build_nproc,
+                                        CONF.builder.build_nproc),
+           '--memory', CONF.builder.build_memory,
+           '--cpu-shares', str(CONF.builder.build_cpu_shares),
+           '--secret', 'id=%s,src=%s' % (languagepacks.ENV_SECRET_ID,
+                                         secret_file),
+           '--iidfile', iid_file,
+           '--format', 'oci']
+    if CONF.builder.isolation == 'oci':
+        # The build steps share the host's network, as with chroot: the
+        # CNI/netavark bridge is not set up on these machines.
+        cmd += ['--network', 'host']
+    if CONF.builder.ca_bundle and os.path.isfile(CONF.builder.ca_bundle):
+        cmd += ['-v', '%s:%s:ro' % (CONF.builder.ca_bundle,
+                                    languagepacks.CA_PATH)]
+    for key in sorted(labels or {}):
+        cmd += ['--label', '%s=%s' % (key, labels[key])]
+    cmd += ['-f', containerfile, '-t', tag, context_dir]
+    return cmd
+
+
+def build(workdir, src, recipe, tag, labels, log, project_id=None):
+    """Build ``recipe`` from the tree ``src``; return the image id.
+
+    ``workdir`` holds the generated Containerfile and the build secret,
+    outside the build context.
+    """
+    for name, text in recipe.extra_files.items():
+        with open(os.path.join(src, name), 'w') as f:
+            f.write(text)
+    cli_labels = labels
+    if recipe.containerfile is not None:
+        containerfile = os.path.join(workdir, 'Containerfile.solum')
+        text = recipe.containerfile + label_instruction(labels)
+        with open(containerfile, 'w') as f:
+            f.write(text)
+        log('generated Containerfile:')
+        for line in text.splitlines():
+            log('  ' + line)
+        cli_labels = None  # one LABEL step instead of one per label
+    else:
+        containerfile = os.path.join(src, recipe.containerfile_path)
+        text = source.safe_read(src, recipe.containerfile_path)
+        if text is None:
+            raise BuildError('%s: not a regular file' %
+                             recipe.containerfile_path)
+        try:
+            containerfile_check.check(
+                text, project_id or labels.get(LABEL_PROJECT, ''),
+                recipe.containerfile_path)
+        except containerfile_check.ContainerfileRefused as e:
+            raise BuildError(str(e))
+    secret = os.path.join(workdir, 'build-env')
+    fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    ca = CONF.builder.ca_bundle if CONF.builder.ca_bundle and \
+        os.path.isfile(CONF.builder.ca_bundle) else None
+    with os.fdopen(fd, 'w') as f:
+        f.write(env_secret(ca_path=languagepacks.CA_PATH if ca else None))
+    iid_file = os.path.join(workdir, 'image-id')
+    cmd = buildah_command(src, containerfile, tag, cli_labels, secret,
+                          iid_file)
+    group = build_cgroup(log)
+    try:
+        process.run(cmd, log=log, timeout=CONF.builder.build_timeout,
+                    env=_build_env(),
+                    preexec_fn=group.preexec_fn() if group else None)
+    except process.CommandError as e:
+        if e.timed_out:
+            raise BuildError('build timed out after %d s' %
+                             CONF.builder.build_timeout)
+        if e.returncode is None:
+            raise BuildError(str(e))
+        limit = group.failure_reason() if group else None
+        if limit:
+            raise BuildError(limit)
+        raise BuildError(reasons.build_failure(
+            e.tail, recipe.manifest, recipe.pack,
+            memory=CONF.builder.build_memory
+            if CONF.builder.isolation == 'oci' else None))
+    finally:
+        if group:
+            group.kill()
+            group.remove()
+    with open(iid_file) as f:
+        image_id = f.read().strip().replace('sha256:', '', 1)
+    if recipe.pack == 'dockerfile':
+        user = image_user(image_id)
+        if user.split(':')[0] in ('', '0', 'root'):
+            remove_image(image_id, log)
+            raise BuildError('%s: the image would run as root; add a USER '
+                             'line with an unprivileged user' %
+                             recipe.containerfile_path)
+    return image_id
+
+
+def build_cgroup(log):
+    """A created cgroup for one build, or None (cgroups off or not
+    usable: said once in the service log and in each build's log)."""
+    if not CONF.builder.build_cgroups:
+        return None
+    ok, why = cgroups.available()
+    if not ok:
+        log('building without cgroup limits: %s' % why)
+        return None
+    try:
+        group = cgroups.BuildCgroup.for_build(CONF.builder).create()
+    except (cgroups.CgroupError, ValueError) as e:
+        log('building without cgroup limits: %s' % e)
+        return None
+    log('build cgroup %s: memory %s, cpu shares %d%s, pids %d' % (
+        group.name, CONF.builder.build_memory,
+        CONF.builder.build_cpu_shares,
+        ', %g CPUs' % CONF.builder.build_cpus
+        if CONF.builder.build_cpus else '', CONF.builder.build_pids_limit))
+    return group
+
+
+def _build_env():
+    env = dict(os.environ)
+    # buildah passes proxy variables on to RUN steps by itself (and keeps
+    # them out of the image); nothing else of the host should leak in.
+    env.pop('PIP_FIND_LINKS', None)
+    env.setdefault('BUILDAH_LAYERS', 'true')
+    return env
+
+
+def _inspect(ref, fmt):
+    return process.output(['podman', 'image', 'inspect', '--format', fmt,
+                           ref]).strip()
+
+
+def image_id(ref):
+    return _inspect(ref, '{{.Id}}')
+
+
+def image_user(ref):
+    return _inspect(ref, '{{.Config.User}}')
+
+
+def image_digest(ref):
+    return _inspect(ref, '{{.Digest}}')
+
+
+def image_labels(ref):
+    return json.loads(_inspect(ref, '{{json .Labels}}') or '{}') or {}
+
+
+def image_exists(ref):
+    try:
+        process.output(['podman', 'image', 'exists', ref])
+        return True
+    except process.CommandError:
+        return False
+
+
+def remove_image(ref, log=None):
+    try:
+        # Never --force: it also removes the containers using the image's
+        # parent layers, which can be another build's working container
+        # (a concurrent build that hit the same cached layers).
+        process.output(['podman', 'rmi', ref], timeout=120)
+        if log:
+            log('removed image %s' % ref)
+    except process.CommandError as e:
+        if log:
+            log('could not remove image %s: %s' % (ref, e))
+
+
+def _list(key, value, fmt, attempts=5):
+    cmd = ['podman', 'images', '--noheading', '--filter',
+           'label=%s=%s' % (key, value), '--format', fmt]
+    for attempt in range(attempts):
+        try:
+            return process.output(cmd).splitlines()
+        except process.CommandError as e:
+            # Podman fails the whole listing when any image is removed
+            # while it reads them (another build's cleanup): try again.
+            if 'image not known' not in str(e) or attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    return []
+
+
+def images_with_label(key, value):
+    """Ids of the local images labelled ``key=value``."""
+    return sorted({x.strip() for x in _list(key, value, '{{.ID}}')
+                   if x.strip()})
+
+
+def references_with_label(key, value):
+    """What to remove to delete the images labelled ``key=value``: their
+    names (an image with several names is deleted with its last one), or
+    ids for unnamed images."""
+    refs = []
+    for line in _list(key, value, '{{.ID}} {{.Repository}}:{{.Tag}}'):
+        parts = line.split()
+        if len(parts) != 2:
+            continue
+        image_id, name = parts
+        refs.append(image_id if '<none>' in name else name)
+    return sorted(set(refs))
+
+
+def run_tests(image, test_cmd, name, log, env=None):
+    """Run ``test_cmd`` in a throw-away container of ``image``.
+
+    Returns the exit status; raises process.CommandError on a timeout (the
+    container is removed either way).
+    """
+    timeout = CONF.builder.test_timeout
+    cmd = ['podman', 'run', '--rm', '--name', name,
+           '--network', CONF.builder.test_network,
+           '--memory', CONF.builder.test_memory,
+           '--pids-limit', str(CONF.builder.test_pids_limit),
+           '--cpus', CONF.builder.test_cpus,
+           '--user', languagepacks.USER,
+           '--timeout', str(timeout + 5)]
+    for key, value in sorted((env or {}).items()):
+        cmd += ['--env', '%s=%s' % (key, value)]
+    cmd += ['--entrypoint', '["/bin/sh", "-c"]', image, test_cmd]
+    try:
+        result = process.run(cmd, log=log, timeout=timeout, check=False)
+    finally:
+        # A killed client leaves its container running: make sure.
+        process.run(['podman', 'rm', '--force', '--ignore', '--time', '0',
+                     name], check=False)
+    return result.returncode

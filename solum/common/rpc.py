@@ -1,0 +1,87 @@
+"""oslo.messaging plumbing shared by every service.
+
+With ``rpc_transport = local`` (solum-all) the services share one
+in-process bus; otherwise they talk over ``transport_url`` (RabbitMQ).
+"""
+
+import oslo_messaging as messaging
+from oslo_messaging.rpc import dispatcher
+
+from solum import conf
+from solum.common import context as solum_context
+
+CONF = conf.CONF
+_TRANSPORT = None
+_LOCAL_URL = 'fake:/'
+
+
+class ContextSerializer(messaging.Serializer):
+    """Carries the request context (never a token) across RPC."""
+
+    def serialize_entity(self, ctxt, entity):
+        return entity
+
+    def deserialize_entity(self, ctxt, entity):
+        return entity
+
+    def serialize_context(self, ctxt):
+        values = ctxt.to_dict()
+        # A worker acts through trusts or its own credentials, never the
+        # user's token: keep it out of the message.
+        values.pop('auth_token', None)
+        return values
+
+    def deserialize_context(self, ctxt):
+        return solum_context.RequestContext.from_dict(ctxt)
+
+
+def get_transport():
+    global _TRANSPORT
+    if _TRANSPORT is None:
+        url = _LOCAL_URL if CONF.rpc_transport == 'local' else None
+        _TRANSPORT = messaging.get_rpc_transport(CONF, url=url)
+    return _TRANSPORT
+
+
+def cleanup():
+    global _TRANSPORT
+    if _TRANSPORT is not None:
+        _TRANSPORT.cleanup()
+        _TRANSPORT = None
+
+
+def get_client(topic, version, timeout=None):
+    target = messaging.Target(topic=topic, version=version)
+    return messaging.get_rpc_client(get_transport(), target,
+                                    serializer=ContextSerializer(),
+                                    timeout=timeout)
+
+
+def get_server(topic, endpoints):
+    target = messaging.Target(topic=topic, server=CONF.host)
+    return messaging.get_rpc_server(
+        get_transport(), target, endpoints, executor='threading',
+        serializer=ContextSerializer(),
+        access_policy=dispatcher.DefaultRPCAccessPolicy)
+
+
+class ClientAPI:
+    """Base of the rpcapi classes: the RPC client is made on first use,
+    after configuration is loaded, and again if the transport changed."""
+
+    TOPIC_OPTION = None  # (group, option) naming the topic
+    RPC_API_VERSION = '1.0'
+
+    def __init__(self):
+        self._client = None
+        self._transport = None
+
+    @property
+    def client(self):
+        transport = get_transport()
+        if self._client is None or self._transport is not transport:
+            group, option = self.TOPIC_OPTION
+            self._client = get_client(getattr(getattr(CONF, group), option),
+                                      self.RPC_API_VERSION)
+            self._transport = transport
+        return self._client

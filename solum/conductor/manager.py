@@ -1,0 +1,204 @@
+"""The conductor: owns workflow state, hands stages to the workers."""
+
+import datetime
+import threading
+
+import oslo_messaging as messaging
+from oslo_log import log as logging
+from oslo_utils import timeutils
+
+from solum import conf
+from solum.builder import rpcapi as builder_rpcapi
+from solum.common import context as solum_context
+from solum.common import exception
+from solum.common import keystone
+from solum.common import userlog
+from solum.conductor import states
+from solum.db import api as db_api
+from solum.deployer import rpcapi as deployer_rpcapi
+
+CONF = conf.CONF
+LOG = logging.getLogger(__name__)
+
+MAX_STAGE_ATTEMPTS = 3
+
+
+class ConductorManager:
+    """RPC endpoint of the conductor; see rpcapi for the version
+    history."""
+
+    target = messaging.Target(version='1.1')
+
+    def __init__(self):
+        self.builder = builder_rpcapi.BuilderAPI()
+        self.deployer = deployer_rpcapi.DeployerAPI()
+        self._stop = threading.Event()
+        self._periodic = None
+
+    # ------------------------------------------------------- lifecycle
+
+    def start(self):
+        if CONF.conductor.recover_on_start:
+            self.recover()
+        self._periodic = threading.Thread(target=self._periodic_loop,
+                                          name='conductor-periodic',
+                                          daemon=True)
+        self._periodic.start()
+
+    def stop(self):
+        self._stop.set()
+
+    def _periodic_loop(self):
+        while not self._stop.wait(CONF.conductor.periodic_interval):
+            try:
+                self.fail_stuck_workflows()
+            except Exception:
+                LOG.exception('Checking for stuck workflows failed')
+
+    def recover(self):
+        """Pick up what the previous conductor left in flight."""
+        context = solum_context.get_admin_context()
+        for wf in db_api.list_workflows_in([states.QUEUED]):
+            LOG.info('Resuming queued workflow %s', wf.uuid)
+            self.start_workflow(context, wf.uuid)
+        for wf in db_api.list_workflows_in(states.ACTIVE_STATES):
+            self._redispatch(context, wf)
+        for app in db_api.list_apps(context, all_projects=True):
+            if app.status == states.DELETING:
+                LOG.info('Resuming deletion of app %s', app.uuid)
+                self.delete_app(context, app.uuid)
+
+    def _redispatch(self, context, wf):
+        attempts = int(wf.result.get('attempts', 1)) + 1
+        if attempts > MAX_STAGE_ATTEMPTS:
+            self._move(wf, wf.status, states.ERROR,
+                       reason='interrupted %d times during %s by a conductor '
+                       'restart; start a new workflow' %
+                       (attempts - 1, wf.status))
+            return
+        LOG.info('Resuming workflow %s in %s (attempt %d)', wf.uuid,
+                 wf.status, attempts)
+        db_api.update_workflow_result(wf.uuid, {'attempts': attempts})
+        self._log(wf, 'conductor restarted: resuming %s (attempt %d)' %
+                  (wf.status, attempts))
+        self._dispatch(context, wf, wf.status)
+
+    def fail_stuck_workflows(self):
+        now = timeutils.utcnow()
+        # A start message lost on the way (broker restart) must not leave
+        # a workflow QUEUED forever: starting is idempotent, so start it.
+        waited = datetime.timedelta(seconds=CONF.conductor.queued_timeout)
+        for wf in db_api.list_workflows_in([states.QUEUED]):
+            if now - wf.updated_at > waited:
+                LOG.info('Starting workflow %s, queued since %s', wf.uuid,
+                         wf.updated_at)
+                self.start_workflow(solum_context.get_admin_context(),
+                                    wf.uuid)
+        limit = datetime.timedelta(seconds=CONF.conductor.stage_timeout)
+        for wf in db_api.list_workflows_in(states.ACTIVE_STATES):
+            if now - wf.updated_at > limit:
+                self._move(wf, wf.status, states.ERROR,
+                           reason='%s timed out after %d s' %
+                           (wf.status, CONF.conductor.stage_timeout))
+
+    # ----------------------------------------------------- RPC methods
+
+    def start_workflow(self, context, workflow_uuid):
+        wf = db_api.get_workflow_by_uuid(workflow_uuid)
+        target = states.first_state(wf.actions)
+        # The guarded transition makes a duplicate start (redelivery, or
+        # recovery racing the original message) a no-op.
+        if not self._move(wf, states.QUEUED, target):
+            LOG.debug('Workflow %s already started', workflow_uuid)
+            return
+        self._dispatch(context, wf, target)
+
+    def report_state(self, context, workflow_uuid, expected, target,
+                     reason=None, result=None):
+        wf = db_api.get_workflow_by_uuid(workflow_uuid)
+        if not self._move(wf, expected, target, reason=reason,
+                          result=result):
+            return
+        if result and result.get('app_url'):
+            db_api.set_app_url(wf.app_id, result['app_url'])
+        following = states.next_state(target, wf.actions)
+        if following is not None and self._move(wf, target, following):
+            self._dispatch(context, wf, following)
+
+    def delete_app(self, context, app_uuid):
+        admin = solum_context.get_admin_context()
+        try:
+            app = db_api.get_app(admin, app_uuid)
+        except exception.NotFound:
+            return
+        for wf in db_api.list_workflows(admin, app):
+            if not states.is_finished(wf.status, wf.actions):
+                self._move(wf, wf.status, states.ERROR,
+                           reason='the app is being deleted')
+        try:
+            self.deployer.undeploy(context, app.uuid)
+            self.builder.delete_app_images(context, app.uuid)
+            if app.trust_id:
+                keystone.delete_trust(app.trust_id)
+        except Exception as e:
+            LOG.error('Deleting app %s failed: %s', app.uuid, e)
+            db_api.set_app_status(app.id, states.ERROR_STACK_DELETE_FAILED)
+            return
+        db_api.destroy_app(app.id)
+        LOG.info('App %s deleted', app.uuid)
+
+    def build_language_pack(self, context, lp_uuid):
+        self.builder.build_language_pack(context, lp_uuid)
+
+    def rollback_app(self, context, workflow_uuid):
+        """Start a deploy workflow whose result names the release to roll
+        back to (rollback_to); the deployer deploys that release's image
+        and configuration as a new release."""
+        self.start_workflow(context, workflow_uuid)
+
+    def scale_app(self, context, app_uuid, replicas):
+        """Record the replicas wanted of the active release, then have the
+        deployer run them."""
+        app = db_api.get_app(None, app_uuid)
+        release = db_api.active_release(app.id)
+        if release is None:
+            LOG.warning('App %s has no active release to scale', app_uuid)
+            return
+        db_api.update_release(release.id, replicas=replicas)
+        self.deployer.scale(context, app_uuid)
+
+    def app_logs(self, context, app_uuid, since=None, tail=None):
+        return self.deployer.app_logs(context, app_uuid, since=since,
+                                      tail=tail)
+
+    def app_status(self, context, app_uuid):
+        return self.deployer.app_status(context, app_uuid)
+
+    # -------------------------------------------------------- helpers
+
+    def _dispatch(self, context, wf, status):
+        if status == states.UNIT_TESTING:
+            self.builder.unit_test(context, wf.uuid)
+        elif status == states.BUILDING:
+            self.builder.build(context, wf.uuid)
+        elif status in (states.DEPLOYING, states.STARTING_APP):
+            self.deployer.deploy(context, wf.uuid)
+
+    def _move(self, wf, expected, target, reason=None, result=None):
+        if not states.is_allowed(expected, target):
+            LOG.warning('Refused illegal transition of workflow %s: %s -> '
+                        '%s', wf.uuid, expected, target)
+            return False
+        line = '%s -> %s%s' % (expected, target,
+                               ': %s' % reason if reason else '')
+        if not db_api.transition_workflow(wf.uuid, expected, target,
+                                          reason=reason, result=result,
+                                          log_message=line):
+            LOG.info('Workflow %s was no longer %s; not moving it to %s',
+                     wf.uuid, expected, target)
+            return False
+        return True
+
+    @staticmethod
+    def _log(wf, line):
+        userlog.StageLog(wf.uuid, wf.project_id, 'conductor').write(line)

@@ -1,0 +1,128 @@
+"""A thin wrapper of the podman command line: argument lists only."""
+
+import json
+import re
+import subprocess
+
+from oslo_log import log as logging
+
+from solum import conf
+
+CONF = conf.CONF
+LOG = logging.getLogger(__name__)
+
+
+class PodmanError(Exception):
+    pass
+
+
+_DURATION = re.compile(r'([\d.]+)(h|ms|m|s|us|\u00b5s|ns)')
+_UNIT = {'h': 3600.0, 'm': 60.0, 's': 1.0, 'ms': 1e-3, 'us': 1e-6,
+         '\u00b5s': 1e-6, 'ns': 1e-9}
+
+
+def parse_duration(text):
+    """Seconds in a Go duration as podman prints it (1m2.5s, 300ms)."""
+    return sum(float(n) * _UNIT[u] for n, u in _DURATION.findall(text))
+
+
+class Podman:
+
+    def __init__(self, executable=None):
+        self.executable = executable or CONF.deployer.podman
+
+    def _run(self, args, timeout=120, check=True):
+        argv = [self.executable] + list(args)
+        try:
+            result = subprocess.run(argv, capture_output=True, text=True,
+                                    timeout=timeout, stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            raise PodmanError('%s failed: %s' % (' '.join(argv[:3]), e))
+        if check and result.returncode != 0:
+            raise PodmanError('%s failed (%d): %s' % (
+                ' '.join(argv[:3]), result.returncode,
+                result.stderr.strip()[-2000:]))
+        return result
+
+    def run(self, name, image, labels=None, env=None, publish=None,
+            command=None, options=()):
+        args = ['run', '-d', '--name', name]
+        for key, value in sorted((labels or {}).items()):
+            args += ['--label', '%s=%s' % (key, value)]
+        for key, value in sorted((env or {}).items()):
+            args += ['--env', '%s=%s' % (key, value)]
+        for host, host_port, container_port in publish or ():
+            args += ['--publish', '%s:%d:%d' % (host, host_port,
+                                                 container_port)]
+        args += list(options)
+        args.append(image)
+        args += list(command or ())
+        return self._run(args).stdout.strip()
+
+    def ps(self, labels=None):
+        """Every container (running or not) with all these labels."""
+        args = ['ps', '-a', '--format', 'json']
+        for key, value in sorted((labels or {}).items()):
+            args += ['--filter', 'label=%s=%s' % (key, value)]
+        out = self._run(args).stdout.strip()
+        return json.loads(out) if out else []
+
+    def state(self, name):
+        """The container's state: running, exited, ... or None."""
+        result = self._run(['inspect', '--format', '{{.State.Status}}',
+                            name], check=False)
+        if result.returncode != 0:
+            return None
+        return result.stdout.strip()
+
+    def remove(self, names, stop_timeout=None):
+        names = list(names)
+        if not names:
+            return
+        timeout = CONF.deployer.stop_timeout if stop_timeout is None \
+            else stop_timeout
+        self._run(['rm', '-f', '-i', '-t', str(timeout)] + names,
+                  check=False)
+
+    def logs(self, name, tail=None, since=None, timestamps=True):
+        args = ['logs']
+        if timestamps:
+            args.append('-t')
+        if tail is not None:
+            args += ['--tail', str(tail)]
+        if since:
+            args += ['--since', since]
+        result = self._run(args + [name], check=False)
+        return result.stdout, result.stderr
+
+    def cpu_times(self, names):
+        """Seconds of CPU each running container has used."""
+        names = list(names)
+        if not names:
+            return {}
+        result = self._run(['stats', '--no-stream', '--format', 'json'] +
+                           names, check=False)
+        try:
+            rows = json.loads(result.stdout or '[]')
+        except ValueError:
+            return {}
+        return {row['name']: parse_duration(row.get('cpu_time', ''))
+                for row in rows if 'name' in row}
+
+    def image_exists(self, image):
+        return self._run(['image', 'exists', image],
+                         check=False).returncode == 0
+
+    def images(self, labels=None):
+        args = ['images', '--format', '{{.ID}}', '--noheading']
+        for key, value in sorted((labels or {}).items()):
+            args += ['--filter', 'label=%s=%s' % (key, value)]
+        return self._run(args, check=False).stdout.split()
+
+    def remove_images(self, images):
+        """Remove images that nothing uses any more; others stay."""
+        removed = []
+        for image in images:
+            if self._run(['rmi', image], check=False).returncode == 0:
+                removed.append(image)
+        return removed

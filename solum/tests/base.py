@@ -1,0 +1,53 @@
+"""Test bases: each test gets its own configuration and SQLite database."""
+
+import os
+
+import fixtures
+import testtools
+from oslo_config import fixture as config_fixture
+
+from solum import conf
+from solum.api import policy
+from solum.common import rpc
+from solum.db import api as db_api
+from solum.db import models
+from solum.deployer import fake
+
+CONF = conf.CONF
+
+
+class TestCase(testtools.TestCase):
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.Timeout(60, gentle=True))
+        self.conf = self.useFixture(config_fixture.Config(CONF))
+        # No config files: a test sees only defaults and its overrides.
+        CONF([], project='solum', default_config_files=[])
+        self.state_path = self.useFixture(fixtures.TempDir()).path
+        self.conf.config(state_path=self.state_path)
+        self.conf.config(rpc_transport='local')
+        # Unit tests run no containers: the fake driver records instead.
+        self.conf.config(driver='fake', group='deployer')
+        fake.FakeDriver.reset()
+        # Unit tests create no real cgroups (the functional builder tests
+        # turn them back on).
+        self.conf.config(build_cgroups=False, group='builder')
+        self.conf.config(
+            secret_key='cw_0x689RpI-jtRR7oE8h_eJsKHnqhYlCk1ppHSkESI=',
+            group='security')
+
+
+class DbTestCase(TestCase):
+    """A fresh SQLite database file per test, schema from the models."""
+
+    def setUp(self):
+        super().setUp()
+        db_path = os.path.join(self.state_path, 'test.sqlite')
+        self.conf.config(connection='sqlite:///%s' % db_path,
+                         group='database')
+        db_api.reset_engine()
+        self.addCleanup(db_api.reset_engine)
+        models.Base.metadata.create_all(db_api.get_engine())
+        policy.reset()
+        self.addCleanup(policy.reset)
+        self.addCleanup(rpc.cleanup)

@@ -1,0 +1,81 @@
+"""A conductor killed mid-workflow and restarted picks the workflow up."""
+
+import requests
+
+from solum.tests.functional import base
+
+
+class TestConductorRecovery(base.FunctionalTestCase):
+
+    def extra_config(self):
+        # The builder refuses https sources at once: no network needed.
+        return '[builder]\ngit_allowed_protocols = file\n'
+
+    def setUp(self):
+        super().setUp()
+        self.db_upgrade()
+
+    def api(self, method, path, **kw):
+        return requests.request(method, self.base_url + path, timeout=30,
+                                **kw)
+
+    def test_killed_conductor_resumes_the_workflow(self):
+        # Start the builder once so its queue exists, then stop it: the
+        # workflow will wait in BUILDING for a builder that is not there.
+        builder = self.start_service('solum-builder')
+        self.wait_until(lambda: 'serving topic' in builder.log_tail(),
+                        what='the builder to listen')
+        builder.stop()
+        conductor = self.start_service('solum-conductor')
+        self.start_service('solum-api')
+
+        app = self.api('POST', '/v1/apps', json={
+            'version': 1, 'name': 'recover', 'languagepack': 'python',
+            'source': {'repository': 'file:///nonexistent/solum-test/r.git'}}).json()
+        path = '/v1/apps/%s/workflows' % app['id']
+        self.assertEqual(201, self.api('POST', path, json={
+            'actions': ['build']}).status_code)
+        self.wait_until(
+            lambda: self.api('GET', path + '/1').json()['status'] ==
+            'BUILDING', what='the workflow to reach BUILDING')
+
+        conductor.kill()
+        self.start_service('solum-conductor')
+        self.wait_until(
+            lambda: 'resuming BUILDING (attempt 2)' in self.api(
+                'GET', path + '/1/logs', headers={
+                    'Accept': 'text/plain'}).text,
+            what='the restarted conductor to resume the workflow')
+
+        # With a builder back, the workflow runs to its end, exactly once.
+        self.start_service('solum-builder')
+        wf = self.wait_until(
+            lambda: (lambda w: w if w['status'] == 'ERROR' else None)(
+                self.api('GET', path + '/1').json()),
+            what='the workflow to finish')
+        self.assertIn('nonexistent', wf['reason'])
+        self.assertEqual(['QUEUED', 'BUILDING', 'ERROR'],
+                         [t['to'] for t in wf['transitions']])
+        self.assertEqual(2, wf['result']['attempts'])
+
+    def test_workflow_queued_while_conductor_down_is_started(self):
+        conductor = self.start_service('solum-conductor')
+        self.wait_until(lambda: 'serving topic' in conductor.log_tail(),
+                        what='the conductor to listen')
+        conductor.kill()
+        self.start_service('solum-builder')
+        self.start_service('solum-api')
+        app = self.api('POST', '/v1/apps', json={
+            'version': 1, 'name': 'queued', 'languagepack': 'python',
+            'source': {'repository': 'file:///nonexistent/solum-test/q.git'}}).json()
+        path = '/v1/apps/%s/workflows' % app['id']
+        self.api('POST', path, json={'actions': ['build']})
+        self.assertEqual('QUEUED', self.api('GET', path + '/1').json()[
+            'status'])
+        self.start_service('solum-conductor')
+        wf = self.wait_until(
+            lambda: (lambda w: w if w['status'] == 'ERROR' else None)(
+                self.api('GET', path + '/1').json()),
+            what='the queued workflow to run')
+        self.assertEqual(['QUEUED', 'BUILDING', 'ERROR'],
+                         [t['to'] for t in wf['transitions']])

@@ -1,0 +1,55 @@
+"""The real paste pipeline (noauth) in front of the Pecan app."""
+
+import webtest
+
+from solum.api import app as api_app
+from solum.tests import base
+
+
+class TestPipeline(base.DbTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.conf.config(auth_strategy='noauth')
+        self.app = webtest.TestApp(api_app.load_app())
+
+    def test_version_discovery(self):
+        root = self.app.get('/').json
+        self.assertEqual('v1.0', root['default_version']['id'])
+        self.assertTrue(root['versions'][0]['links'][0]['href'].endswith(
+            '/v1'))
+        v1 = self.app.get('/v1').json
+        self.assertEqual('CURRENT', v1['status'])
+        self.assertTrue(v1['apps_uri'].endswith('/v1/apps'))
+
+    def test_healthcheck(self):
+        self.assertEqual(200, self.app.get('/healthcheck').status_int)
+
+    def test_noauth_acts_in_the_named_project(self):
+        self.assertEqual([], self.app.get('/v1/apps').json)
+        resp = self.app.post_json('/v1/apps', {
+            'version': 1, 'name': 'x', 'languagepack': 'python',
+            'source': {'repository': 'https://g.example.com/x.git'}},
+            headers={'X-Project-Id': 'team1'})
+        self.assertEqual('team1', resp.json['project_id'])
+
+    def test_unknown_path_is_a_json_fault(self):
+        resp = self.app.get('/v1/nothing', status=404)
+        self.assertEqual({'faultcode': 'Client',
+                          'faultstring': 'The resource could not be found.',
+                          'debuginfo': None}, resp.json)
+
+    def test_wrong_method_is_a_json_fault(self):
+        resp = self.app.put('/v1/apps', status=405)
+        self.assertEqual('Client', resp.json['faultcode'])
+
+    def test_chunked_body_over_limit_is_413(self):
+        self.conf.config(max_body_size=1024, group='api')
+        resp = self.app.post('/v1/apps', 'x' * 5000, headers={
+            'Content-Type': 'application/json',
+            'Transfer-Encoding': 'chunked'}, status=413)
+        self.assertIn('1024', resp.json['faultstring'])
+
+    def test_request_id_header(self):
+        self.assertIn('x-openstack-request-id',
+                      {k.lower() for k in self.app.get('/').headers})

@@ -1,0 +1,232 @@
+import os
+import threading
+
+import fixtures
+
+from solum.builder import images
+from solum.builder import manager
+from solum.builder import process
+from solum.builder import source
+from solum.common import context as solum_context
+from solum.conductor import states
+from solum.db import api as db_api
+from solum.tests import base
+
+PROJECT = 'a0000000000000000000000000000000'
+
+
+class FakeConductor:
+    def __init__(self):
+        self.reports = []
+
+    def report_state(self, context, wf_uuid, expected, target, reason=None,
+                     result=None):
+        self.reports.append((expected, target, reason, result))
+
+
+class TestBuilderManager(base.DbTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.ctx = solum_context.RequestContext(project_id=PROJECT,
+                                                user_id='u')
+        self.app = db_api.create_app(self.ctx, {
+            'name': 'hello', 'languagepack': 'python', 'ports': [8080],
+            'source': {'repository': 'https://h/r.git', 'revision': 'main'},
+            'workflow_config': {'test_cmd': 'pytest'}})
+        self.mgr = manager.BuilderManager()
+        self.mgr.conductor = FakeConductor()
+        self.fetched = []
+        self.removed = []
+        self.built = []
+        self.test_rc = 0
+        self.patch('solum.builder.source.fetch', self._fetch)
+        self.patch('solum.builder.base_images.ensure_base_image',
+                   lambda kind, log: 'base-id')
+        self.patch('solum.builder.images.build', self._build)
+        self.patch('solum.builder.images.run_tests',
+                   lambda image, cmd, name, log, env=None: self.test_rc)
+        self.patch('solum.builder.images.remove_image',
+                   lambda ref, log=None: self.removed.append(ref))
+        self.patch('solum.builder.images.image_digest',
+                   lambda ref: 'sha256:d1')
+
+    def patch(self, name, value):
+        self.useFixture(fixtures.MonkeyPatch(name, value))
+
+    def _fetch(self, url, revision, dest, log, private_key=None,
+               known_hosts=None):
+        self.fetched.append((url, revision))
+        os.makedirs(dest)
+        for name, text in (('requirements.txt', 'flask\n'),
+                           ('app.py', 'app = None\n')):
+            with open(os.path.join(dest, name), 'w') as f:
+                f.write(text)
+        return 'c0ffee' * 6 + 'abcd'
+
+    def _build(self, workdir, src, recipe, tag, labels, log,
+               project_id=None):
+        self.built.append((tag, labels))
+        log('STEP 1/1: FROM x')
+        return 'f' * 64
+
+    def workflow(self, actions=('unittest', 'build'), status=None,
+                 config=None, result=None):
+        wf = db_api.create_workflow(self.ctx, self.app, {
+            'actions': list(actions), 'source': self.app.source,
+            'config': self.app.workflow_config if config is None
+            else config}, status or states.UNIT_TESTING)
+        if result:
+            db_api.update_workflow_result(wf.uuid, result)
+        return wf
+
+    def log_text(self, wf):
+        return '\n'.join(x.message for x in db_api.get_log_lines(wf.uuid))
+
+    def test_unit_test_passes_and_records_the_candidate(self):
+        wf = self.workflow()
+        self.mgr.unit_test(None, wf.uuid)
+        [(expected, target, reason, result)] = self.mgr.conductor.reports
+        self.assertEqual((states.UNIT_TESTING, states.UNIT_TESTING_PASSED,
+                          None), (expected, target, reason))
+        tag = 'localhost/solum/%s/hello:wf1-c0ffeec0ffee' % PROJECT
+        self.assertEqual(tag, result['candidate_image'])
+        self.assertEqual('wf1-c0ffeec0ffee', result['build_id'])
+        self.assertEqual(self.app.uuid,
+                         self.built[0][1][images.LABEL_APP])
+        self.assertIn('STEP 1/1', self.log_text(wf))
+        self.assertIn('language pack python', self.log_text(wf))
+        # The workspace is gone.
+        self.assertEqual([], os.listdir(os.path.join(
+            self.state_path, 'builds', PROJECT)))
+
+    def test_failing_tests_remove_the_candidate(self):
+        self.test_rc = 1
+        wf = self.workflow()
+        self.mgr.unit_test(None, wf.uuid)
+        [(_e, target, reason, _r)] = self.mgr.conductor.reports
+        self.assertEqual((states.UNIT_TESTING_FAILED, 'test_cmd exited 1'),
+                         (target, reason))
+        self.assertEqual([self.built[0][0]], self.removed)
+
+    def test_no_test_cmd_passes_without_building(self):
+        wf = self.workflow(config={})
+        self.mgr.unit_test(None, wf.uuid)
+        self.assertEqual(states.UNIT_TESTING_PASSED,
+                         self.mgr.conductor.reports[0][1])
+        self.assertEqual([], self.built)
+        self.assertIn('no test_cmd', self.log_text(wf))
+
+    def test_du_id_must_be_this_projects_image(self):
+        wf = db_api.create_workflow(self.ctx, self.app, {
+            'actions': ['unittest'], 'du_id': 'localhost/solum/other/x:1',
+            'source': self.app.source, 'config': {'test_cmd': 'true'}},
+            states.UNIT_TESTING)
+        self.patch('solum.builder.images.image_exists', lambda ref: True)
+        labels = {images.LABEL_PROJECT: 'other'}
+        self.patch('solum.builder.images.image_labels', lambda ref: labels)
+        self.mgr.unit_test(None, wf.uuid)
+        self.assertEqual((states.ERROR, 'image localhost/solum/other/x:1 '
+                          '(du_id) was not built by Solum for this project'),
+                         self.mgr.conductor.reports[0][1:3])
+        labels[images.LABEL_PROJECT] = PROJECT
+        wf = db_api.create_workflow(self.ctx, self.app, {
+            'actions': ['unittest'], 'du_id': 'localhost/solum/a/x:1',
+            'source': self.app.source, 'config': {'test_cmd': 'true'}},
+            states.UNIT_TESTING)
+        self.mgr.unit_test(None, wf.uuid)
+        self.assertEqual(states.UNIT_TESTING_PASSED,
+                         self.mgr.conductor.reports[1][1])
+        self.assertEqual([], self.removed)  # du_id images are kept
+
+    def test_build_reuses_the_candidate(self):
+        tag = 'localhost/solum/%s/hello:wf1-abc' % PROJECT
+        wf = self.workflow(status=states.BUILDING, result={
+            'candidate_image': tag, 'candidate_image_id': 'i' * 64,
+            'commit': 'abc', 'build_id': 'wf1-abc'})
+        self.patch('solum.builder.images.image_exists', lambda ref: True)
+        self.patch('solum.builder.images.image_labels',
+                   lambda ref: {images.LABEL_APP: self.app.uuid})
+        self.mgr.build(None, wf.uuid)
+        [(expected, target, reason, result)] = self.mgr.conductor.reports
+        self.assertEqual((states.BUILDING, states.BUILT, None),
+                         (expected, target, reason))
+        self.assertEqual({'image': tag, 'image_id': 'i' * 64,
+                          'digest': 'sha256:d1', 'store': 'local',
+                          'commit': 'abc', 'build_id': 'wf1-abc'}, result)
+        self.assertEqual([], self.fetched)
+        self.assertEqual([], self.built)
+
+    def test_build_without_candidate_fetches_and_builds(self):
+        wf = self.workflow(status=states.BUILDING, actions=('build',))
+        self.mgr.build(None, wf.uuid)
+        [(_e, target, _reason, result)] = self.mgr.conductor.reports
+        self.assertEqual(states.BUILT, target)
+        self.assertEqual([('https://h/r.git', 'main')], self.fetched)
+        self.assertEqual(self.built[0][0], result['image'])
+
+    def test_errors_have_one_line_reasons(self):
+        def broken(*args, **kw):
+            raise images.BuildError("requirements.txt: no matching "
+                                    "distribution for 'flsk'")
+        self.patch('solum.builder.images.build', broken)
+        wf = self.workflow(status=states.BUILDING, actions=('build',))
+        self.mgr.build(None, wf.uuid)
+        self.assertEqual(
+            (states.BUILDING, states.ERROR,
+             "requirements.txt: no matching distribution for 'flsk'", None),
+            self.mgr.conductor.reports[0])
+        self.assertIn("ERROR: requirements.txt: no matching", self.log_text(
+            wf))
+
+    def test_fetch_errors(self):
+        def fail(*args, **kw):
+            raise source.SourceError('repository https://h/r.git not found')
+        self.patch('solum.builder.source.fetch', fail)
+        wf = self.workflow(status=states.BUILDING, actions=('build',))
+        self.mgr.build(None, wf.uuid)
+        self.assertEqual('repository https://h/r.git not found',
+                         self.mgr.conductor.reports[0][2])
+
+    def test_unexpected_errors_still_end_the_stage(self):
+        def boom(*args, **kw):
+            raise RuntimeError('disk on fire\nmore')
+        self.patch('solum.builder.images.build', boom)
+        wf = self.workflow(status=states.BUILDING, actions=('build',))
+        self.mgr.build(None, wf.uuid)
+        self.assertEqual('internal error in the builder: disk on fire',
+                         self.mgr.conductor.reports[0][2])
+
+    def test_timeout_reason(self):
+        def slow(*args, **kw):
+            raise process.CommandError('x', timed_out=True)
+        self.patch('solum.builder.images.run_tests', slow)
+        wf = self.workflow()
+        self.mgr.unit_test(None, wf.uuid)
+        self.assertEqual((states.UNIT_TESTING_FAILED,
+                          'test_cmd timed out after 600 s'),
+                         self.mgr.conductor.reports[0][1:3])
+
+    def test_duplicate_requests_are_ignored(self):
+        wf = self.workflow(status=states.BUILDING, actions=('build',))
+        entered = threading.Event()
+        release = threading.Event()
+
+        def slow_build(*args, **kw):
+            entered.set()
+            release.wait(10)
+            return 'f' * 64
+        self.patch('solum.builder.images.build', slow_build)
+        first = threading.Thread(target=self.mgr.build, args=(None,
+                                                              wf.uuid))
+        first.start()
+        self.assertTrue(entered.wait(10))
+        self.mgr.build(None, wf.uuid)  # returns at once: already running
+        release.set()
+        first.join(10)
+        self.assertEqual(1, len(self.mgr.conductor.reports))
+
+    def test_stage_for_a_moved_workflow_does_nothing(self):
+        wf = self.workflow(status=states.BUILDING, actions=('build',))
+        self.mgr.unit_test(None, wf.uuid)
+        self.assertEqual([], self.mgr.conductor.reports)

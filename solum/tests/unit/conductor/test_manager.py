@@ -1,0 +1,158 @@
+"""The conductor against a real database, with the workers faked: what it
+asks of them is recorded."""
+
+import datetime
+from unittest import mock
+
+from oslo_utils import timeutils
+
+from solum.common import context as solum_context
+from solum.conductor import manager
+from solum.conductor import states
+from solum.db import api as db_api
+from solum.tests import base
+
+
+class TestConductor(base.DbTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.context = solum_context.RequestContext(project_id='p1',
+                                                    user_id='u1')
+        self.app = db_api.create_app(self.context, {
+            'name': 'app', 'source': {'repository': 'https://x/y.git'}})
+        self.conductor = manager.ConductorManager()
+        self.conductor.builder = mock.Mock()
+        self.conductor.deployer = mock.Mock()
+
+    def workflow(self, actions=('unittest', 'build', 'deploy'),
+                 status=states.QUEUED):
+        return db_api.create_workflow(self.context, self.app,
+                                      {'actions': list(actions)}, status)
+
+    def status(self, wf):
+        return db_api.get_workflow_by_uuid(wf.uuid).status
+
+    def test_start_dispatches_the_first_stage_once(self):
+        wf = self.workflow()
+        self.conductor.start_workflow(self.context, wf.uuid)
+        self.conductor.start_workflow(self.context, wf.uuid)  # redelivery
+        self.assertEqual(states.UNIT_TESTING, self.status(wf))
+        self.conductor.builder.unit_test.assert_called_once_with(
+            self.context, wf.uuid)
+
+    def test_success_moves_on_to_the_next_stage(self):
+        wf = self.workflow()
+        self.conductor.start_workflow(self.context, wf.uuid)
+        self.conductor.report_state(self.context, wf.uuid,
+                                    states.UNIT_TESTING,
+                                    states.UNIT_TESTING_PASSED)
+        self.assertEqual(states.BUILDING, self.status(wf))
+        self.conductor.builder.build.assert_called_once_with(self.context,
+                                                             wf.uuid)
+        self.conductor.report_state(self.context, wf.uuid, states.BUILDING,
+                                    states.BUILT, result={'image': 'img'})
+        self.assertEqual(states.DEPLOYING, self.status(wf))
+        self.conductor.deployer.deploy.assert_called_once_with(self.context,
+                                                               wf.uuid)
+        self.assertEqual('img',
+                         db_api.get_workflow_by_uuid(wf.uuid).result['image'])
+        self.conductor.report_state(
+            self.context, wf.uuid, states.DEPLOYING, states.STARTING_APP)
+        self.conductor.report_state(
+            self.context, wf.uuid, states.STARTING_APP,
+            states.DEPLOYMENT_COMPLETE,
+            result={'app_url': 'http://app.p1.apps.localhost:8088/'})
+        self.assertEqual(states.DEPLOYMENT_COMPLETE, self.status(wf))
+        app = db_api.get_app(None, self.app.uuid)
+        self.assertEqual(states.DEPLOYMENT_COMPLETE, app.status)
+        self.assertEqual('http://app.p1.apps.localhost:8088/', app.app_url)
+        history = [(t.from_status, t.to_status)
+                   for t in db_api.list_transitions(wf.id)]
+        self.assertEqual(8, len(history))
+
+    def test_illegal_report_is_refused_and_changes_nothing(self):
+        wf = self.workflow(actions=['build'])
+        self.conductor.start_workflow(self.context, wf.uuid)
+        self.conductor.report_state(self.context, wf.uuid, states.BUILDING,
+                                    states.DEPLOYMENT_COMPLETE)
+        self.assertEqual(states.BUILDING, self.status(wf))
+        # A stale report (the workflow is no longer where the worker
+        # thinks) changes nothing either.
+        self.conductor.report_state(self.context, wf.uuid,
+                                    states.UNIT_TESTING,
+                                    states.UNIT_TESTING_PASSED)
+        self.assertEqual(states.BUILDING, self.status(wf))
+
+    def test_failure_reason_is_recorded(self):
+        wf = self.workflow(actions=['build'])
+        self.conductor.start_workflow(self.context, wf.uuid)
+        self.conductor.report_state(self.context, wf.uuid, states.BUILDING,
+                                    states.ERROR, reason='boom')
+        row = db_api.get_workflow_by_uuid(wf.uuid)
+        self.assertEqual((states.ERROR, 'boom'), (row.status, row.reason))
+        self.assertEqual('boom', db_api.list_transitions(wf.id)[-1].reason)
+        self.conductor.deployer.deploy.assert_not_called()
+
+    def test_recovery_resumes_queued_and_redispatches_active(self):
+        queued = self.workflow()
+        active = self.workflow(actions=['build'])
+        self.conductor.start_workflow(self.context, active.uuid)
+        self.conductor.builder.reset_mock()
+        self.conductor.recover()
+        self.assertEqual(states.UNIT_TESTING, self.status(queued))
+        self.conductor.builder.build.assert_called_once_with(mock.ANY,
+                                                             active.uuid)
+        self.assertEqual(2, db_api.get_workflow_by_uuid(
+            active.uuid).result['attempts'])
+
+    def test_recovery_gives_up_after_max_attempts(self):
+        wf = self.workflow(actions=['build'])
+        self.conductor.start_workflow(self.context, wf.uuid)
+        for _ in range(manager.MAX_STAGE_ATTEMPTS):
+            self.conductor.recover()
+        row = db_api.get_workflow_by_uuid(wf.uuid)
+        self.assertEqual(states.ERROR, row.status)
+        self.assertIn('conductor restart', row.reason)
+
+    def test_stuck_workflow_times_out(self):
+        self.conf.config(stage_timeout=60, group='conductor')
+        wf = self.workflow(actions=['build'])
+        self.conductor.start_workflow(self.context, wf.uuid)
+        self.conductor.fail_stuck_workflows()
+        self.assertEqual(states.BUILDING, self.status(wf))
+        later = timeutils.utcnow() + datetime.timedelta(seconds=61)
+        with mock.patch.object(timeutils, 'utcnow', return_value=later):
+            self.conductor.fail_stuck_workflows()
+        row = db_api.get_workflow_by_uuid(wf.uuid)
+        self.assertEqual(states.ERROR, row.status)
+        self.assertEqual('BUILDING timed out after 60 s', row.reason)
+
+    def test_stale_queued_workflow_is_started(self):
+        wf = self.workflow(actions=['build'])
+        self.conductor.fail_stuck_workflows()
+        self.assertEqual(states.QUEUED, self.status(wf))
+        later = timeutils.utcnow() + datetime.timedelta(seconds=61)
+        with mock.patch.object(timeutils, 'utcnow', return_value=later):
+            self.conductor.fail_stuck_workflows()
+        self.assertEqual(states.BUILDING, self.status(wf))
+        self.conductor.builder.build.assert_called_once_with(mock.ANY,
+                                                             wf.uuid)
+
+    def test_delete_app_removes_everything(self):
+        wf = self.workflow(actions=['build'])
+        db_api.append_log_lines(wf.uuid, 'p1', 'build', ['a line'])
+        self.conductor.delete_app(self.context, self.app.uuid)
+        self.conductor.deployer.undeploy.assert_called_once_with(
+            self.context, self.app.uuid)
+        self.conductor.builder.delete_app_images.assert_called_once_with(
+            self.context, self.app.uuid)
+        self.assertRaises(Exception, db_api.get_app, None, self.app.uuid)
+        self.assertEqual([], db_api.get_log_lines(wf.uuid))
+        self.assertEqual([], db_api.list_workflows_in([states.QUEUED]))
+
+    def test_failed_undeploy_leaves_the_app_marked(self):
+        self.conductor.deployer.undeploy.side_effect = RuntimeError('x')
+        self.conductor.delete_app(self.context, self.app.uuid)
+        self.assertEqual(states.ERROR_STACK_DELETE_FAILED,
+                         db_api.get_app(None, self.app.uuid).status)

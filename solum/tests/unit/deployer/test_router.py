@@ -1,0 +1,182 @@
+import os
+import socket
+import tempfile
+import threading
+
+from solum.deployer.local import router
+from solum.tests import base
+
+
+def _backend(name='app_1', servers=None):
+    b = router.Backend(name, 'web.proj.apps.localhost', '/apps/proj/web',
+                       '/healthz')
+    b.servers.update(servers or {})
+    return b
+
+
+class TestRender(base.TestCase):
+
+    def test_routes_by_host_and_path(self):
+        text = router.render({'app_1': _backend()}, '127.0.0.1', 8088,
+                             '/run/x/admin.sock')
+        self.assertIn('    bind 127.0.0.1:8088\n', text)
+        self.assertIn('stats socket /run/x/admin.sock mode 600 level admin '
+                      'expose-fd listeners', text)
+        self.assertIn('acl host_app_1 req.hdr(host),field(1,:),lower -m str '
+                      'web.proj.apps.localhost', text)
+        self.assertIn('acl path_app_1 path_beg /apps/proj/web/', text)
+        self.assertIn('use_backend app_1 if path_app_1', text)
+        self.assertIn('http-request redirect code 301 location '
+                      '/apps/proj/web/ if bare_app_1', text)
+        # The prefix is stripped before the app sees the path.
+        self.assertIn('http-request replace-path ^/apps/proj/web/(.*)$ /\\1 '
+                      'if { path_beg /apps/proj/web/ }', text)
+        self.assertIn('http-check send meth GET uri /healthz ver HTTP/1.1 '
+                      'hdr Host web.proj.apps.localhost', text)
+        self.assertIn('default_backend no_app', text)
+
+    def test_servers_keep_their_slots_across_reloads(self):
+        self.conf.config(router_slots=4, group='deployer')
+        text = router.render({'app_1': _backend(servers={
+            'r1': {'port': 4001, 'state': 'ready', 'slot': 1},
+            'r3': {'port': 4003, 'state': 'drain', 'slot': 3}})},
+            '127.0.0.1', 8088, '/s')
+        self.assertIn('    server s1 127.0.0.1:4001 check\n'
+                      '    server s2 127.0.0.1:1 check disabled\n'
+                      '    server s3 127.0.0.1:4003 check weight 0\n'
+                      '    server s4 127.0.0.1:1 check disabled\n', text)
+
+    def test_no_backends_still_answers(self):
+        text = router.render({}, '127.0.0.1', 8088, '/s')
+        self.assertIn('backend no_app', text)
+        self.assertNotIn('use_backend', text)
+
+    def test_unsafe_names_are_refused(self):
+        self.assertRaises(ValueError, router.Backend, 'a b', 'h', '/p')
+        self.assertRaises(ValueError, router.Backend, 'a', 'h\nx', '/p')
+        self.assertRaises(ValueError, router.Backend, 'a', 'h', '/p p')
+        self.assertRaises(ValueError, router.Backend, 'a', 'h', '/p',
+                          '/x\n')
+
+
+class FakeHAProxySocket(threading.Thread):
+    """A unix socket answering runtime API commands like HAProxy 2.6."""
+
+    def __init__(self, path, answers=None):
+        super().__init__(daemon=True)
+        self.path = path
+        self.answers = answers or {}
+        self.commands = []
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        self.sock.listen(16)
+
+    def run(self):
+        while True:
+            try:
+                conn, _addr = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                line = conn.makefile().readline().strip()
+                self.commands.append(line)
+                verb = ' '.join(line.split()[:2])
+                answer = self.answers.get(verb, '')
+                if callable(answer):
+                    answer = answer(line)
+                conn.sendall(answer.encode() + b'\n')
+
+    def close(self):
+        self.sock.close()
+
+
+STAT = ('# pxname,svname,scur,status,stot\n'
+        'app_1,FRONTEND,0,OPEN,5\n'
+        'app_1,s1,0,UP,3\n'
+        'app_1,s2,%d,DRAIN,2\n'
+        'app_1,s3,0,MAINT,0\n'
+        'app_1,BACKEND,0,UP,5\n')
+
+
+class TestRuntimeAPI(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.conf.config(router_slots=2, group='deployer')
+        # Unix socket paths must be short: not under the test's state_path.
+        self.dir = tempfile.mkdtemp(prefix='rt', dir='/tmp')
+        self.addCleanup(os.rmdir, self.dir)
+        self.router = router.Router(state_dir=self.dir)
+        self.reloads = []
+        self.router._write_and_reload = lambda: self.reloads.append(
+            {k: {n: dict(s) for n, s in v.servers.items()}
+             for k, v in self.router.backends.items()})
+        self.sessions = [2, 1, 0]
+        self.fake = FakeHAProxySocket(self.router.socket_path, {
+            'set server': lambda line: (
+                'No such server.' if 'app_9' in line else ''),
+            'show stat': lambda _l: STAT % (self.sessions.pop(0)
+                                            if self.sessions else 0),
+        })
+        self.fake.start()
+        self.addCleanup(os.unlink, self.router.socket_path)
+        self.addCleanup(self.fake.close)
+
+    def test_replicas_take_and_leave_slots_without_reload(self):
+        self.assertTrue(self.router.ensure_backend(_backend()))
+        self.assertFalse(self.router.ensure_backend(_backend()))
+        self.assertEqual(1, len(self.reloads))
+        self.router.add_server('app_1', 'r1', 4001)
+        self.router.add_server('app_1', 'r2', 4002)
+        self.router.remove_server('app_1', 'r2', drain_timeout=5)
+        self.assertEqual(1, len(self.reloads))
+        self.assertEqual([
+            'set server app_1/s1 addr 127.0.0.1 port 4001',
+            'set server app_1/s1 state ready',
+            'set server app_1/s1 health up',
+            'set server app_1/s2 addr 127.0.0.1 port 4002',
+            'set server app_1/s2 state ready',
+            'set server app_1/s2 health up',
+            'set server app_1/s2 state drain',
+            'show stat', 'show stat', 'show stat',
+            'set server app_1/s2 state maint',
+            'shutdown sessions server app_1/s2'], self.fake.commands)
+        self.assertEqual(['r1'], list(self.router.backends['app_1'].servers))
+        # The freed slot is taken again.
+        self.router.add_server('app_1', 'r3', 4003)
+        self.assertEqual(2, self.router.backends['app_1'].servers['r3'][
+            'slot'])
+
+    def test_a_full_backend_grows_with_one_reload(self):
+        self.router.ensure_backend(_backend())
+        for i in range(3):
+            self.router.add_server('app_1', 'r%d' % i, 4000 + i)
+        self.assertEqual(2, len(self.reloads))
+        self.assertEqual(4, self.router.backends['app_1'].slots)
+        self.assertEqual({1, 2, 3}, {s['slot'] for s in
+                                     self.reloads[-1]['app_1'].values()})
+
+    def test_failed_runtime_change_falls_back_to_a_reload(self):
+        self.router.ensure_backend(_backend(name='app_9'))
+        self.router.add_server('app_9', 'r1', 4001)
+        self.assertEqual({'app_9': {'r1': {'port': 4001, 'state': 'ready',
+                                           'slot': 1}}},
+                         self.reloads[-1])
+
+    def test_changed_route_reloads_and_keeps_servers(self):
+        self.router.ensure_backend(_backend())
+        self.router.add_server('app_1', 'r1', 4001)
+        changed = _backend()
+        changed.health_path = '/other'
+        self.assertTrue(self.router.ensure_backend(changed))
+        self.assertEqual(['r1'], list(self.reloads[-1]['app_1']))
+        self.router.remove_backend('app_1')
+        self.assertEqual({}, self.router.backends)
+
+    def test_server_stats_by_replica_name(self):
+        self.router.ensure_backend(_backend())
+        self.router.add_server('app_1', 'r1', 4001)
+        self.router.add_server('app_1', 'r2', 4002)
+        stats = self.router.server_stats('app_1')
+        self.assertEqual(['r1', 'r2'], sorted(stats))
+        self.assertEqual('DRAIN', stats['r2']['status'])

@@ -1,0 +1,1 @@
+"""Python bindings and OpenStackClient plugin for Solum's v1 API."""

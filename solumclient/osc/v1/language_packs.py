@@ -1,0 +1,100 @@
+"""openstack languagepack create|list|show|delete|logs"""
+
+from osc_lib.command import command
+
+from solumclient import exceptions
+from solumclient.osc.v1 import common
+
+COLUMNS = ('id', 'name', 'status', 'reason', 'source_uri', 'description',
+           'image_ref', 'created_at', 'updated_at')
+LIST_COLUMNS = ('id', 'name', 'status', 'source_uri')
+
+
+class CreateLanguagePack(command.ShowOne):
+    """Register a custom language pack (a git repo with a Containerfile)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('name')
+        parser.add_argument('git_url', metavar='<git-url>')
+        parser.add_argument('--description', metavar='<text>')
+        parser.add_argument('--param', action='append', metavar='<K=V>',
+                            help='lp_params entry (repeatable)')
+        return parser
+
+    def take_action(self, args):
+        try:
+            lp = common.client(self.app).language_packs.create(
+                args.name, args.git_url, description=args.description,
+                lp_params=common.parse_params(args.param) or None)
+        except exceptions.ClientException as e:
+            common.fail(e)
+        return common.show(lp, COLUMNS)
+
+
+class ListLanguagePacks(command.Lister):
+    """List custom language packs."""
+
+    def take_action(self, args):
+        try:
+            lps = common.client(self.app).language_packs.list()
+        except exceptions.ClientException as e:
+            common.fail(e)
+        return common.table(lps, LIST_COLUMNS)
+
+
+class ShowLanguagePack(command.ShowOne):
+    """Show a language pack."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('languagepack', help='Name or id')
+        return parser
+
+    def take_action(self, args):
+        try:
+            lp = common.client(self.app).language_packs.get(
+                args.languagepack)
+        except exceptions.ClientException as e:
+            common.fail(e)
+        return common.show(lp, COLUMNS)
+
+
+class DeleteLanguagePack(command.Command):
+    """Delete language packs (refused while an app uses one)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('languagepacks', nargs='+', metavar='<lp>')
+        return parser
+
+    def take_action(self, args):
+        for lp in args.languagepacks:
+            try:
+                common.client(self.app).language_packs.delete(lp)
+            except exceptions.ClientException as e:
+                common.fail(e)
+
+
+class LanguagePackLogs(command.Command):
+    """Show (or follow) a language pack's build log."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('languagepack', help='Name or id')
+        parser.add_argument('--follow', action='store_true')
+        return parser
+
+    def take_action(self, args):
+        solum = common.client(self.app)
+        try:
+            if args.follow:
+                for line in solum.language_packs.follow_logs(
+                        args.languagepack):
+                    self.app.stdout.write(line + '\n')
+                return
+            for line in solum.language_packs.logs(args.languagepack):
+                self.app.stdout.write('%s [%s] %s\n' % (
+                    line['created_at'], line['stage'], line['message']))
+        except exceptions.ClientException as e:
+            common.fail(e)

@@ -1,0 +1,59 @@
+from solumclient.v1 import base
+
+
+class AppManager(base.Manager):
+    """/v1/apps"""
+
+    def create(self, app_file):
+        """``app_file``: the app file as a dict (version, name, ...)."""
+        return self.http.post('/v1/apps', json=app_file).json()
+
+    def list(self, all_projects=False):
+        params = {'all_projects': 'true'} if all_projects else None
+        return self.http.get('/v1/apps', params=params).json()
+
+    def get(self, app):
+        return self.http.get('/v1/apps/%s' % base.quote(app)).json()
+
+    def update(self, app, **fields):
+        """Change fields; ``source`` and ``workflow_config`` merge."""
+        return self.http.patch('/v1/apps/%s' % base.quote(app),
+                               json=fields).json()
+
+    def delete(self, app):
+        self.http.delete('/v1/apps/%s' % base.quote(app))
+
+    def scale(self, app, replicas):
+        """Run ``replicas`` replicas of the active release."""
+        return self.http.post('/v1/apps/%s/scale' % base.quote(app),
+                              json={'replicas': replicas}).json()
+
+    def rollback(self, app, release=None):
+        """Redeploy an earlier release (default: the one before the
+        active one); returns the workflow doing it."""
+        body = {'release': release} if release is not None else {}
+        return self.http.post('/v1/apps/%s/rollback' % base.quote(app),
+                              json=body).json()
+
+    def releases(self, app):
+        return self.http.get('/v1/apps/%s/releases' % base.quote(app)).json()
+
+    def logs(self, app, tail=None, since=None):
+        """The app's own output (every replica's stdout and stderr)."""
+        params = {k: v for k, v in (('tail', tail), ('since', since))
+                  if v is not None}
+        return self.http.get('/v1/apps/%s/logs' % base.quote(app),
+                             params=params or None).json()
+
+    def follow_logs(self, app, tail=None):
+        params = {'follow': 'true'}
+        if tail is not None:
+            params['tail'] = tail
+        response = self.http.get('/v1/apps/%s/logs' % base.quote(app),
+                                 params=params,
+                                 headers={'Accept': 'text/plain'},
+                                 stream=True)
+        try:
+            yield from base.iter_lines(response)
+        finally:
+            response.close()

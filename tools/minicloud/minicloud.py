@@ -537,8 +537,14 @@ virtualenv = {VENV}
 module = keystone.wsgi.api:application
 env = OS_KEYSTONE_CONFIG_DIR={path("etc", "keystone")}
 master = true
+# One process, one thread: Keystone runs on SQLite, and concurrent
+# requests in threads have been seen to fail with "database is locked"
+# (a 500 and a dropped connection) and to check one request's policy
+# against another's token scope ("requires a scope of ['project'],
+# request was made with domain scope" while Heat's domain-scoped stack
+# user was being deleted). Requests take ~15 ms with the cache.
 processes = 1
-threads = 4
+threads = 1
 enable-threads = true
 lazy-apps = true
 die-on-term = true

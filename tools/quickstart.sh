@@ -21,9 +21,11 @@ say "System packages (git, podman, buildah, haproxy, ...)"
 tools/install-container-tools.sh
 
 say "Solum into $VENV"
+# A regular file at .venv is a PEP 832 redirect that a tool (tox) left.
+[ -f "$VENV" ] && rm -f "$VENV"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/pip" install -q --upgrade pip
-"$VENV/bin/pip" install -q -e "$TOP"
+"$VENV/bin/pip" install -q -e "$TOP[cli]"
 
 say "Configuration in /etc/solum"
 mkdir -p /etc/solum "$STATE"

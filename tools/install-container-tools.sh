@@ -22,7 +22,7 @@
 set -euo pipefail
 
 PACKAGES=(podman buildah skopeo runc slirp4netns mmdebstrap haproxy git
-          uidmap catatonit netavark)
+          uidmap catatonit netavark curl python3-venv)
 # Not installed on purpose:
 #  - crun: fails on this host's hybrid cgroup v1 layout; runc is used.
 #  - fuse-overlayfs: root on ext4 uses the kernel's native overlay driver.
@@ -154,7 +154,7 @@ info() {
         '{{.Host.OCIRuntime.Name}} {{.Host.CgroupManager}} {{.Store.GraphDriverName}} {{.Host.EventLogger}} {{.Host.NetworkBackend}}' \
         2>"$info_err"; then
         if [ -s "$info_err" ]; then
-            say "podman info warnings:"; sed 's/^/    /' "$info_err" >&2
+            say "podman info warnings:" >&2; sed 's/^/    /' "$info_err" >&2
         fi
     else
         cat "$info_err"
@@ -176,6 +176,9 @@ if ! got=$(info); then
         die "podman info failed: $got"
     fi
 fi
+# An answer without its five fields is podman failing for another reason
+# (say, a container's network namespace gone), not a storage driver.
+[ "$(wc -w <<<"$got")" -eq 5 ] || die "podman info gave no answer ('$got'): $(cat "$info_err")"
 # podman 4.3 keeps the driver recorded in its database (with only a warning,
 # "overwritten by graph driver ... from database") when storage.conf changes.
 if [ "$(awk '{print $3}' <<<"$got")" != overlay ]; then

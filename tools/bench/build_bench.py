@@ -15,7 +15,7 @@ Targets on a 2-core machine: cold <= 15 s, warm <= 3 s.
 
 Usage (as root, from the repository)::
 
-    .venv/bin/python tools/bench/build_bench.py [--runs N]
+    tox -e bench -- tools/bench/build_bench.py [--runs N]
 """
 
 import argparse

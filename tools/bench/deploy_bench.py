@@ -21,7 +21,7 @@ Everything it started is removed at the end. Needs root, podman, buildah,
 haproxy, wrk and the python base image (see
 doc/source/contributor/containers-on-this-machine.rst).
 
-    sudo .venv/bin/python tools/bench/deploy_bench.py
+    tox -e bench -- tools/bench/deploy_bench.py   (as root)
 """
 
 import argparse

@@ -21,7 +21,7 @@ opts = [
     cfg.StrOpt('host_image', default='solum-container-host',
                help='Glance image (name or id) of the container hosts '
                     '(template = container_host): a cloud image with '
-                    'podman or docker and curl.'),
+                    'podman or docker, curl and base64.'),
     cfg.StrOpt('network', default='',
                help='Neutron network (name or id) of the servers; empty '
                     'boots them without a network.'),
@@ -69,6 +69,12 @@ opts = [
                choices=['public', 'internal', 'admin'],
                help='Endpoint interface in the catalog.'),
 ]
+
+
+def stack_wait(conf):
+    """Seconds the driver waits for one stack create, update or delete:
+    Heat's timeout_mins and a minute for Heat to report the end."""
+    return conf.heat.stack_timeout * 60 + 60
 
 
 def register_opts(conf):

@@ -8,8 +8,28 @@ API version history:
 
 from solum import conf
 from solum.common import rpc
+from solum.conf import heat as heat_conf
 
 CONF = conf.CONF
+# What undeploy waits for besides Heat: the app's images, the other
+# drivers, the RPC round trip.
+UNDEPLOY_MARGIN = 300
+# Without the heat driver an undeploy stops containers: minutes at most.
+UNDEPLOY_TIMEOUT = 600
+
+
+def undeploy_timeout():
+    """Seconds to wait for undeploy's answer: as long as the deployer may
+    take, or the conductor records ERROR_STACK_DELETE_FAILED while the
+    stack is still being deleted. The heat driver runs one
+    operation of an app at a time: before the stack's delete (one stack
+    wait) it may wait for a deploy in flight (the delete of a stack that
+    never served and a create, two stack waits, then the URL probe)."""
+    drivers = {CONF.deployer.driver, *CONF.deployer.allowed_drivers}
+    if 'heat' not in drivers:
+        return UNDEPLOY_TIMEOUT
+    return (3 * heat_conf.stack_wait(CONF) + CONF.heat.probe_timeout +
+            UNDEPLOY_MARGIN)
 
 
 class DeployerAPI(rpc.ClientAPI):
@@ -22,7 +42,8 @@ class DeployerAPI(rpc.ClientAPI):
 
     def undeploy(self, context, app_uuid):
         """Stop everything running for an app; returns when it is gone."""
-        return self.client.prepare(version='1.0', timeout=600).call(
+        return self.client.prepare(version='1.0',
+                                   timeout=undeploy_timeout()).call(
             context, 'undeploy', app_uuid=app_uuid)
 
     def scale(self, context, app_uuid):

@@ -28,6 +28,11 @@ class AppManager(base.Manager):
         return self.http.post('/v1/apps/%s/scale' % base.quote(app),
                               json={'replicas': replicas}).json()
 
+    def replicas(self, app):
+        """What runs of the app, as its deployer driver sees it: one dict
+        per replica (name, state, ...)."""
+        return self.http.get('/v1/apps/%s/replicas' % base.quote(app)).json()
+
     def rollback(self, app, release=None):
         """Redeploy an earlier release (default: the one before the
         active one); returns the workflow doing it."""

@@ -29,6 +29,7 @@ from oslo_log import log as logging
 
 from solum import conf
 from solum.common import keystone
+from solum.conf import heat as heat_conf
 from solum.deployer import driver as base
 from solum.deployer.heat import templates
 
@@ -147,7 +148,7 @@ class HeatDriver(base.Driver):
         return stack
 
     def _deadline(self):
-        return time.monotonic() + CONF.heat.stack_timeout * 60 + 60
+        return time.monotonic() + heat_conf.stack_wait(CONF)
 
     def wait_stack(self, heat, stack_id, action, deadline, since=None,
                    error=base.StackCreateFailed):

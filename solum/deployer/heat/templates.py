@@ -12,6 +12,7 @@ member templates (the variant):
 * ``zun``: an ``OS::Zun::Container``.
 """
 
+import base64
 import os
 
 TEMPLATE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -50,17 +51,26 @@ def stack_files(variant):
             {'resource_registry': {MEMBER_TYPE: member}})
 
 
-def env_file(env):
-    """KEY=VALUE lines for ``--env-file``: one line per variable, values
-    without newlines (an env file cannot hold them)."""
-    lines = []
+def b64(value):
+    """``value`` base64-encoded, as the container host's user_data takes
+    every value of the app: letters, digits, ``+/=`` only, which no shell
+    quoting can get wrong."""
+    return base64.b64encode(str(value).encode()).decode('ascii')
+
+
+def env_words(env):
+    """The environment for a container host: space-separated words, each
+    the base64 of one KEY=VALUE (values may hold newlines: each becomes one
+    ``-e`` argument, not a line of an env file)."""
+    words = []
     for key in sorted(env):
-        value = str(env[key])
-        if '\n' in value or '\r' in value:
-            raise ValueError('environment variable %s has a newline, which '
-                             'a container host env file cannot carry' % key)
-        lines.append('%s=%s' % (key, value))
-    return '\n'.join(lines)
+        key, value = str(key), str(env[key])
+        if not key or '=' in key or '\0' in key + value:
+            raise ValueError('environment variable %r: a name must be '
+                             'non-empty without "=", and no NUL anywhere'
+                             % key)
+        words.append(b64('%s=%s' % (key, value)))
+    return ' '.join(words)
 
 
 def cpu_threshold(percent, granularity):
@@ -108,6 +118,8 @@ def parameters(app, release, replicas, settings):
     cpu_low = min(cpu_high / 4.0, DEFAULT_CPU_LOW)
     cooldown = int(policy.get('cooldown') or settings.get('cooldown') or
                    60)
+    run_cmd = config.get('run_cmd') or ''
+    health_path = health.get('path') or '/'
     variant = settings.get('variant', 'container_host')
     if variant == 'container_host':
         image = settings.get('host_image') or ''
@@ -119,14 +131,16 @@ def parameters(app, release, replicas, settings):
         'flavor': settings['flavor'],
         'network': settings.get('network') or '',
         'subnet': settings.get('subnet') or '',
-        'app_image_url': settings.get('image_url') or '',
-        'app_image_token': settings.get('image_token') or '',
-        'app_image_ref': settings.get('image_ref') or '',
+        'app_image_url_b64': b64(settings.get('image_url') or ''),
+        'app_image_token_b64': b64(settings.get('image_token') or ''),
+        'app_image_ref_b64': b64(settings.get('image_ref') or ''),
         'port': port,
         'env': env,
-        'env_file': env_file(env),
-        'run_cmd': config.get('run_cmd') or '',
-        'health_path': health.get('path') or '/',
+        'env_b64': env_words(env),
+        'run_cmd': run_cmd,
+        'run_cmd_b64': b64(run_cmd),
+        'health_path': health_path,
+        'health_path_b64': b64(health_path),
         'health_timeout': int(health.get('timeout') or
                               settings.get('health_timeout') or 60),
         'desired_capacity': desired,

@@ -16,9 +16,11 @@ are created with enable_lb and enable_alarms off; the full templates are
 only validated), and Zun is absent (the zun variant is only validated).
 """
 
+import base64
 import io
 import json
 import os
+import re
 import sqlite3
 import time
 import types
@@ -407,6 +409,35 @@ class TestHeatDriver(HeatTestMixin, testtools.TestCase):
             sorted(['app.yaml'] + [templates.member_file(v)
                                    for v in templates.VARIANTS]),
             templates.shipped())
+
+    def test_user_values_reach_the_server_only_encoded(self):
+        """The user_data Heat renders for a container host (read back from
+        Nova as an admin): a command and an environment full of shell
+        syntax are not in it as text, and its base64 words decode to
+        exactly what the app gave."""
+        run_cmd = "echo 'it'\\''s' \"$(id)\" `id` $HOME\nexit 0\n"
+        env = {'QUOTED': "it's \"$(id)\" `id`", 'MULTI': 'one\ntwo'}
+        release = types.SimpleNamespace(
+            number=1, uuid='r1', image='localhost/solum/p/direct:1',
+            config={'port': 8080, 'glance_id': self.image_id,
+                    'run_cmd': run_cmd, 'env': env})
+        self.driver.deploy(driver_mod.Target(self.app, release, 1))
+        stack = self.heat.stacks.get(heat_driver.stack_name(self.app))
+        server_id, = outputs(stack)['servers']
+        server = cloud.nova('admin').servers.get(server_id).to_dict()
+        script = base64.b64decode(
+            server['OS-EXT-SRV-ATTR:user_data']).decode()
+        for value in [run_cmd, '$(id)', '`id`'] + list(env.values()):
+            self.assertNotIn(value, script)
+
+        def decoded(pattern):
+            words = re.search(pattern, script).group(1).split()
+            return [base64.b64decode(w).decode() for w in words]
+        self.assertEqual([run_cmd], decoded(r"RUN_CMD=\$\(decode '([^']*)'\)"))
+        self.assertEqual(['/'], decoded(r"HEALTH_PATH=\$\(decode '([^']*)'\)"))
+        pairs = dict(p.split('=', 1) for p in decoded(r'for pair in (.*);'))
+        self.assertEqual(dict(env, SOLUM_APP='direct', SOLUM_RELEASE='1'),
+                         pairs)
 
     def test_template_heat_rejects(self):
         template, files, env = templates.stack_files('container_host')

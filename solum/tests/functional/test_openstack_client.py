@@ -67,6 +67,21 @@ class TestCLINoAuth(_OpenStackCLI):
         self.assertEqual('CREATED', app['status'])
         listed = self.openstack_json('app', 'list')
         self.assertEqual(['python-hello'], [a['name'] for a in listed])
+        # -f yaml parses to the same fields; -f value prints the values.
+        shown = yaml.safe_load(self.openstack(
+            'app', 'show', 'python-hello', '-f', 'yaml').stdout)
+        self.assertEqual(app['id'], shown['id'])
+        self.assertLessEqual({'id', 'name', 'status', 'app_url',
+                              'languagepack', 'source', 'workflow_config'},
+                             set(shown))
+        self.assertEqual([app['id'], 'python-hello', 'CREATED'],
+                         self.openstack('app', 'show', 'python-hello', '-f',
+                                        'value', '-c', 'id', '-c', 'name',
+                                        '-c', 'status').stdout.split())
+        listed = yaml.safe_load(self.openstack('app', 'list', '-f',
+                                               'yaml').stdout)
+        self.assertEqual([('python-hello', 'CREATED')],
+                         [(a['name'], a['status']) for a in listed])
 
         flags = self.openstack_json(
             'app', 'create', 'from-flags', '--git-url',
@@ -99,9 +114,14 @@ class TestCLINoAuth(_OpenStackCLI):
                               '1').stdout
         self.assertIn('[conductor] UNIT_TESTING -> ERROR', logs)
 
-        self.openstack('app', 'delete', 'python-hello', 'from-flags')
-        self.wait_until(lambda: self.openstack_json('app', 'list') == [],
-                        what='the apps to be deleted')
+        # delete --wait returns once both apps are gone.
+        result = self.openstack('app', 'delete', 'python-hello',
+                                'from-flags', '--wait')
+        self.assertIn('python-hello: deleted', result.stderr)
+        self.assertIn('from-flags: deleted', result.stderr)
+        self.assertEqual([], self.openstack_json('app', 'list'))
+        self.assertEqual('', self.openstack('app', 'list', '-f',
+                                            'value').stdout)
 
     def test_plans_and_language_packs(self):
         path = os.path.join(self.state_path, 'plan.yaml')
@@ -114,16 +134,23 @@ class TestCLINoAuth(_OpenStackCLI):
             'app', 'plan', 'list')])
         self.openstack('app', 'plan', 'delete', plan['uuid'])
 
-        lp = self.openstack_json('languagepack', 'create', 'java17',
-                                 MISSING_REPO)
-        self.assertEqual('java17', lp['name'])
-        shown = self.openstack_json('languagepack', 'show', 'java17')
-        self.assertEqual(lp['id'], shown['id'])
-        shown = self.wait_until(
-            lambda: (lambda lp: lp if lp['status'] == 'ERROR' else None)(
-                self.openstack_json('languagepack', 'show', 'java17')),
-            what='the language pack build to fail')
+        # create --wait streams the build log and exits non-zero with the
+        # reason when the build fails (here at once: no repository).
+        result = self.openstack('languagepack', 'create', 'java17',
+                                MISSING_REPO, '--wait', expect_ok=False)
+        self.assertEqual(1, result.returncode, result.stderr)
+        last = result.stderr.strip().splitlines()[-1]
+        self.assertTrue(last.startswith('Language pack java17 ended ERROR: '),
+                        result.stderr)
+        shown = yaml.safe_load(self.openstack(
+            'languagepack', 'show', 'java17', '-f', 'yaml').stdout)
+        self.assertEqual(('java17', 'ERROR'), (shown['name'],
+                                               shown['status']))
         self.assertTrue(shown['reason'])
+        self.assertIn(' '.join(shown['reason'].split()), last)
+        self.assertEqual(['ERROR', MISSING_REPO], self.openstack(
+            'languagepack', 'show', 'java17', '-f', 'value', '-c', 'status',
+            '-c', 'source_uri').stdout.split())
         self.assertIn(shown['reason'], self.openstack(
             'languagepack', 'logs', 'java17').stdout)
         self.openstack('languagepack', 'delete', 'java17')
@@ -131,8 +158,8 @@ class TestCLINoAuth(_OpenStackCLI):
     def test_error_paths(self):
         result = self.openstack('app', 'show', 'nope', expect_ok=False)
         self.assertNotEqual(0, result.returncode)
-        self.assertEqual('App nope could not be found.',
-                         result.stderr.strip())
+        self.assertEqual('App nope could not be found (openstack app list '
+                         'shows your apps).', result.stderr.strip())
 
         bad = os.path.join(self.state_path, 'bad.yaml')
         with open(bad, 'w') as f:
@@ -210,9 +237,12 @@ class TestCLIKeystone(_AsKeystoneUser, _OpenStackCLI):
         result = self.openstack('app', 'delete', 'kapp', expect_ok=False)
         self.assertNotEqual(0, result.returncode)
         self.assertIn('policy solum:apps:delete', result.stderr)
+        self.assertIn('ask a project member or admin', result.stderr)
+        self.assertEqual(1, len(result.stderr.strip().splitlines()))
         self.user = 'bob'
         result = self.openstack('app', 'show', 'kapp', expect_ok=False)
-        self.assertIn('could not be found', result.stderr)
+        self.assertIn('could not be found (openstack app list shows your '
+                      'apps).', result.stderr)
         self.user = 'alice'
         self.openstack('app', 'delete', 'kapp')
 
@@ -288,7 +318,11 @@ class TestCLIEndToEnd(_EndToEnd):
             'python-hello.'), url)
         self.assertTrue(self.fetch(url).text.startswith('Hello one!'))
 
-        self.openstack('app', 'scale', 'python-hello', '2')
+        result = self.openstack('app', 'scale', 'python-hello', '2',
+                                '--wait', '-f', 'yaml')
+        self.assertEqual(2, yaml.safe_load(result.stdout)['replicas'])
+        self.assertIn('python-hello: 2 of 2 replica(s) running',
+                      result.stderr)
         served = self.wait_until(
             lambda: (lambda hosts: hosts if len(hosts) == 2 else None)(
                 {self.fetch(url).text.split('served by ')[1]
@@ -313,9 +347,8 @@ class TestCLIEndToEnd(_EndToEnd):
                                        'python-hello')
         self.assertEqual([1, 2, 3], sorted(r['number'] for r in releases))
 
-        self.openstack('app', 'delete', 'python-hello')
-        self.wait_until(lambda: self.openstack_json('app', 'list') == [],
-                        timeout=120, what='the app to be deleted')
+        self.openstack('app', 'delete', 'python-hello', '--wait')
+        self.assertEqual([], self.openstack_json('app', 'list'))
         self.assert_nothing_left()
 
 

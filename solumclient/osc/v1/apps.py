@@ -146,14 +146,27 @@ class DeleteApp(command.Command):
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument('apps', nargs='+', metavar='<app>')
+        parser.add_argument('--wait', action='store_true',
+                            help='Show progress and wait until the apps '
+                                 'are gone (non-zero if a delete fails)')
         return parser
 
     def take_action(self, args):
+        solum = common.client(self.app)
+        deleting = []
         for app in args.apps:
             try:
-                common.client(self.app).apps.delete(app)
+                if args.wait:
+                    # Wait on the id: the name may be taken again.
+                    app = solum.apps.get(app)
+                    solum.apps.delete(app['id'])
+                    deleting.append(app)
+                else:
+                    solum.apps.delete(app)
             except exceptions.ClientException as e:
                 common.fail(e)
+        for app in deleting:
+            common.wait_for_app_gone(solum, app, stream=sys.stderr)
 
 
 class _StartWorkflow(command.ShowOne):
@@ -271,6 +284,14 @@ class ScaleApp(command.ShowOne):
         parser.add_argument('--cooldown', type=int, metavar='<seconds>')
         parser.add_argument('--no-autoscale', action='store_true',
                             help='Turn autoscaling off')
+        parser.add_argument('--wait', action='store_true',
+                            help='Show progress and wait until N replicas '
+                                 'run')
+        parser.add_argument('--wait-timeout', type=int, default=600,
+                            metavar='<seconds>',
+                            help='Longest --wait (default 600): the API '
+                                 'reports no failed scale but a failed '
+                                 'stack')
         return parser
 
     def take_action(self, args):
@@ -300,6 +321,9 @@ class ScaleApp(command.ShowOne):
                 result.update(solum.apps.scale(args.app, args.replicas))
         except exceptions.ClientException as e:
             common.fail(e)
+        if args.wait and args.replicas is not None:
+            common.wait_for_replicas(solum, args.app, args.replicas,
+                                     args.wait_timeout, stream=sys.stderr)
         columns = tuple(sorted(result))
         return columns, tuple(result[c] for c in columns)
 

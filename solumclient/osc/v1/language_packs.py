@@ -1,5 +1,7 @@
 """openstack languagepack create|list|show|delete|logs"""
 
+import sys
+
 from osc_lib.command import command
 
 from solumclient import exceptions
@@ -20,15 +22,22 @@ class CreateLanguagePack(command.ShowOne):
         parser.add_argument('--description', metavar='<text>')
         parser.add_argument('--param', action='append', metavar='<K=V>',
                             help='lp_params entry (repeatable)')
+        parser.add_argument('--wait', action='store_true',
+                            help='Stream the build log and wait until the '
+                                 'language pack is READY (non-zero with '
+                                 'the reason on ERROR)')
         return parser
 
     def take_action(self, args):
+        solum = common.client(self.app)
         try:
-            lp = common.client(self.app).language_packs.create(
+            lp = solum.language_packs.create(
                 args.name, args.git_url, description=args.description,
                 lp_params=common.parse_params(args.param) or None)
         except exceptions.ClientException as e:
             common.fail(e)
+        if args.wait:
+            lp = common.wait_for_language_pack(solum, lp, stream=sys.stderr)
         return common.show(lp, COLUMNS)
 
 

@@ -1,5 +1,6 @@
 """The Python bindings against the real API app (in-process, over WSGI)."""
 
+import io
 import urllib.parse
 
 import fixtures
@@ -116,6 +117,8 @@ class _WSGIAdapter(requests.adapters.BaseAdapter):
         response.reason = result.status.split(' ', 1)[1]
         response.headers.update(result.headers)
         response._content = result.body
+        # Streamed responses (follow=true) are read from raw.
+        response.raw = io.BytesIO(result.body)
         response.url = request.url
         response.request = request
         return response

@@ -1,8 +1,14 @@
 """The Heat driver's lifecycle against a scripted Heat (fast; the real
 Heat is in solum.tests.functional.test_heat_deployer)."""
 
+import base64
+import http.server
+import threading
+import time
 import types
+from unittest import mock
 
+import fixtures
 from heatclient import exc as heat_exc
 
 from solum.deployer import driver as base
@@ -110,7 +116,8 @@ class TestHeatDriver(test_base.TestCase):
         self.assertEqual(('create', 'solum-hello-app-5e1f0000'), (op, name))
         self.assertEqual(2, fields['parameters']['desired_capacity'])
         self.assertEqual('http://glance/v2/images/%s/file' % GLANCE_ID,
-                         fields['parameters']['app_image_url'])
+                         base64.b64decode(fields['parameters'][
+                             'app_image_url_b64']).decode())
         self.assertEqual({'Solum::Member': 'container_host.yaml'},
                          fields['environment']['resource_registry'])
         self.assertEqual(1, fields['timeout_mins'])
@@ -174,3 +181,109 @@ class TestHeatDriver(test_base.TestCase):
         self.assertEqual([GLANCE_ID],
                          self.driver.fake.glance.images.deleted)
         self.assertIsNone(self.driver.app_url(target().app))
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """Answers each GET with the next status of the server's script (the
+    last one again once the script is used up)."""
+
+    def do_GET(self):
+        server = self.server
+        server.paths.append(self.path)
+        status = server.script[min(len(server.paths), len(server.script))
+                               - 1]
+        self.send_response(status)
+        if 300 <= status < 400:
+            self.send_header('Location', 'http://127.0.0.1:9/elsewhere')
+        self.send_header('Content-Length', '0')
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+class TestProbe(test_base.TestCase):
+    """probe() against a real HTTP server on 127.0.0.1."""
+
+    def setUp(self):
+        super().setUp()
+        self.conf.config(poll_interval=0.01, poll_max_interval=0.02,
+                         probe_timeout=1, group='heat')
+        self.sleeps = []
+        self.driver = heat_driver.HeatDriver(sleep=self.sleep)
+        # A proxy in the environment must not take the loopback requests.
+        for name in ('no_proxy', 'NO_PROXY'):
+            self.useFixture(fixtures.EnvironmentVariable(name, '127.0.0.1'))
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        time.sleep(seconds)
+
+    def serve(self, *script):
+        server = http.server.HTTPServer(('127.0.0.1', 0), _Handler)
+        server.script, server.paths = list(script), []
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        self.addCleanup(thread.join, 5)
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        return server, 'http://127.0.0.1:%d/app/' % server.server_port
+
+    def test_an_answer_completes_at_once(self):
+        server, url = self.serve(200)
+        self.driver.probe(url)
+        self.assertEqual(['/app/'], server.paths)
+        self.assertEqual([], self.sleeps)
+
+    def test_retries_with_backoff_until_the_app_answers(self):
+        server, url = self.serve(503, 502, 503, 204)
+        self.driver.probe(url)
+        self.assertEqual(4, len(server.paths))
+        self.assertEqual([0.01, 0.015, 0.02], self.sleeps)
+
+    def test_a_redirect_is_an_answer_and_is_not_followed(self):
+        server, url = self.serve(302)
+        self.driver.probe(url)
+        self.assertEqual(['/app/'], server.paths)
+
+    def test_errors_until_the_deadline(self):
+        server, url = self.serve(500)
+        e = self.assertRaises(base.DeployError, self.driver.probe, url)
+        self.assertEqual('%s did not answer within 1 s (HTTP 500)' % url,
+                         e.reason)
+        self.assertGreater(len(server.paths), 1)
+
+    def test_nothing_listening(self):
+        server, url = self.serve(200)
+        server.shutdown()
+        server.server_close()
+        e = self.assertRaises(base.DeployError, self.driver.probe, url)
+        self.assertIn('%s did not answer within 1 s (' % url, e.reason)
+        self.assertIn('Connection refused', e.reason)
+
+    def test_deploy_probes_the_load_balancers_url_only(self):
+        server, url = self.serve(503, 200)
+        driver = Driver()
+        stacks = driver.fake.heat.stacks
+        create = stacks.create
+
+        def create_with_lb(stack_name, **fields):
+            created = create(stack_name, **fields)
+            stacks.stacks['s-1'].outputs.append(
+                {'output_key': 'app_url', 'output_value': url})
+            return created
+        stacks.create = create_with_lb
+        self.assertEqual(url, driver.deploy(target()))
+        self.assertEqual(['/app/', '/app/'], server.paths)
+        # A load balancer that never answers fails the deploy.
+        server.script = [503]
+        e = self.assertRaises(base.DeployError, driver.deploy,
+                              target(number=2))
+        self.assertIn('%s did not answer within 1 s (HTTP 503)' % url,
+                      e.reason)
+
+    def test_without_a_load_balancer_nothing_is_probed(self):
+        driver = Driver()
+        driver.probe = mock.Mock()
+        self.assertEqual('http://heat/stacks/s-1', driver.deploy(target()))
+        driver.probe.assert_not_called()

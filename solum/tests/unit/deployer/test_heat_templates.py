@@ -1,8 +1,15 @@
 """The Heat driver's templates and the parameters of an app's stack
 (no cloud: the real Heat validates them in the functional tests)."""
 
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
 import types
 
+import fixtures
 import yaml
 
 from solum.deployer.heat import templates
@@ -18,6 +25,10 @@ def app(parameters=None):
 def release(**config):
     return types.SimpleNamespace(number=4, image='localhost/solum/p1/h:4',
                                  config=config, uuid='r4')
+
+
+def decode(text):
+    return base64.b64decode(text).decode()
 
 
 SETTINGS = {'variant': 'container_host', 'flavor': 'm1.small',
@@ -106,13 +117,11 @@ class TestParameters(base.TestCase):
             2, SETTINGS)
         self.assertEqual('solum-container-host', p['image'])
         self.assertEqual('http://glance/v2/images/g-1/file',
-                         p['app_image_url'])
-        self.assertEqual('tok', p['app_image_token'])
+                         decode(p['app_image_url_b64']))
+        self.assertEqual('tok', decode(p['app_image_token_b64']))
         self.assertEqual(5000, p['port'])
         self.assertEqual({'GREETING': 'hi', 'SOLUM_APP': 'hello',
                           'SOLUM_RELEASE': '4'}, p['env'])
-        self.assertEqual('GREETING=hi\nSOLUM_APP=hello\nSOLUM_RELEASE=4',
-                         p['env_file'])
         self.assertEqual(('python app.py', '/ping', 9),
                          (p['run_cmd'], p['health_path'],
                           p['health_timeout']))
@@ -150,5 +159,157 @@ class TestParameters(base.TestCase):
         self.assertEqual((1, 4, 2), templates.scaling_bounds(
             {'autoscale': {'max': 10}}, 2, quota=4))
 
-    def test_env_file_refuses_newlines(self):
-        self.assertRaises(ValueError, templates.env_file, {'A': 'x\ny'})
+    def test_values_for_container_hosts_are_base64(self):
+        p = templates.parameters(
+            app(), release(run_cmd='python app.py', health={'path': '/p'}),
+            1, SETTINGS)
+        self.assertEqual(('cHl0aG9uIGFwcC5weQ==', 'L3A=', 'dG9r'),
+                         (p['run_cmd_b64'], p['health_path_b64'],
+                          p['app_image_token_b64']))
+        self.assertEqual(['SOLUM_APP=hello', 'SOLUM_RELEASE=4'], [
+            base64.b64decode(w).decode() for w in p['env_b64'].split(' ')])
+
+    def test_env_words_refuse_what_no_environment_holds(self):
+        for env in ({'A=B': 'x'}, {'': 'x'}, {'A': 'x\0y'}):
+            self.assertRaises(ValueError, templates.env_words, env)
+        self.assertEqual('', templates.env_words({}))
+
+
+# What the user controls, with everything a shell would act on: quotes,
+# $(...), backticks, variables, newlines (trailing ones too), and the old
+# env file's heredoc terminator. A "pwned" file appears if any of it runs.
+NASTY_CMD = ("echo 'it'\\''s' \"$(touch pwned-run)\" `touch pwned-tick` $HOME;"
+             " exit 3\nsecond line\n\n")
+NASTY_ENV = {'GREETING': "it's \"$(touch pwned-env)\" `touch pwned-env2`",
+             'MULTI': 'line one\nSOLUM_ENV_EOF\n$(touch pwned-eof)\n',
+             'EMPTY': ''}
+NASTY_PATH = "/h'$(touch pwned-health)`id`?a=1&b=\"2\""
+# How Heat renders curl_cli (a wait handle's signal command).
+CURL_CLI = ("curl -i -X POST -H 'X-Auth-Token: t' -H 'Content-Type: "
+            "application/json' http://heat.test/v1/signal")
+# A podman and a curl that only log their arguments (one JSON list per
+# call); `podman load` answers like podman does, and `curl -o FILE`
+# leaves FILE.
+FAKE_TOOL = '''#!%(python)s
+import json, os, sys
+with open(%(log)r, 'a') as f:
+    f.write(json.dumps([os.path.basename(sys.argv[0])] + sys.argv[1:]))
+    f.write('\\n')
+if sys.argv[1:2] == ['load']:
+    print('Loaded image: localhost/solum/hello:4')
+if '-o' in sys.argv[:-1]:
+    out = sys.argv[sys.argv.index('-o') + 1]
+    if out != '/dev/null':
+        open(out, 'w').close()
+'''
+
+
+def heat_str_replace(template, params):
+    """Heat's str_replace: longer keys first, and a replaced value is never
+    searched again."""
+    if not params:
+        return template
+    key = sorted(sorted(params), key=len, reverse=True)[0]
+    rest = {k: v for k, v in params.items() if k != key}
+    return str(params[key]).join(heat_str_replace(part, rest)
+                                 for part in template.split(key))
+
+
+def rendered_user_data(stack_params, ready=False):
+    """The container host's user_data as Heat renders it from the stack's
+    parameters (through the group's properties in app.yaml)."""
+    main = yaml.safe_load(templates.read('app.yaml'))
+    passed = main['resources']['group']['properties']['resource'][
+        'properties']
+    member = yaml.safe_load(templates.read('container_host.yaml'))
+    spec = member['resources']['server']['properties']['user_data'][
+        'str_replace']
+    values = {}
+    for key, value in spec['params'].items():
+        if 'if' in value:     # the wait handle's curl_cli, or 'true'
+            values[key] = CURL_CLI if ready else value['if'][2]
+        else:
+            values[key] = stack_params[passed[value['get_param']][
+                'get_param']]
+    return heat_str_replace(spec['template'], values)
+
+
+class TestContainerHostUserData(base.TestCase):
+    """The script a container host runs, rendered as Heat does and run by
+    /bin/sh with a logging podman and curl: every user value reaches them
+    exactly, and none is ever part of the script's text."""
+
+    def setUp(self):
+        super().setUp()
+        self.params = templates.parameters(
+            app(), release(port=5000, env=NASTY_ENV, run_cmd=NASTY_CMD,
+                           health={'path': NASTY_PATH}), 1,
+            dict(SETTINGS, image_token="t'k$(touch pwned-token)"))
+
+    def run_script(self, script, shell='/bin/sh'):
+        work = self.useFixture(fixtures.TempDir()).path
+        tools = os.path.join(work, 'bin')
+        os.mkdir(tools)
+        log = os.path.join(work, 'calls.log')
+        for name in ('podman', 'curl'):
+            path = os.path.join(tools, name)
+            with open(path, 'w') as f:
+                f.write(FAKE_TOOL % {'python': sys.executable, 'log': log})
+            os.chmod(path, 0o700)
+        script = script.replace('/var/lib/solum', os.path.join(work, 'lib'))
+        result = subprocess.run(
+            [shell, '-c', script], cwd=work, capture_output=True,
+            text=True, timeout=30,
+            env={'PATH': tools + os.pathsep + '/usr/bin:/bin',
+                 'HOME': work})
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertEqual([], [n for n in os.listdir(work) if 'pwned' in n])
+        with open(log) as f:
+            return [json.loads(line) for line in f]
+
+    def test_no_user_value_is_in_the_script(self):
+        script = rendered_user_data(self.params)
+        for value in [NASTY_CMD, NASTY_PATH, "t'k$("] + list(
+                NASTY_ENV.values())[:2]:
+            self.assertNotIn(value, script)
+        self.assertNotIn('pwned', script)
+        self.assertNotIn('SOLUM_ENV_EOF', script)
+
+    def test_the_script_decodes_exactly_the_values(self):
+        # Cloud images differ in their /bin/sh: dash here, bash elsewhere.
+        for shell in ('/bin/sh', shutil.which('bash')):
+            if shell:
+                self.check_calls(self.run_script(
+                    rendered_user_data(self.params, ready=True), shell))
+
+    def check_calls(self, calls):
+        download, load, run, health, signal = calls
+        self.assertEqual(['curl', '-fsS', '--retry', '5', '-H',
+                          "X-Auth-Token: t'k$(touch pwned-token)", '-o'],
+                         download[:7])
+        self.assertEqual('http://glance/v2/images/g-1/file', download[-1])
+        self.assertEqual(['podman', 'load', '-i'], load[:3])
+        env = dict(NASTY_ENV, SOLUM_APP='hello', SOLUM_RELEASE='4',
+                   PORT='5000')
+        self.assertEqual(['podman', 'run', '-d', '--name', 'solum-app',
+                          '--restart', 'always', '-p', '5000:5000'], run[:9])
+        pairs = run[9:-4]
+        self.assertEqual(['-e'] * len(env), pairs[::2])
+        self.assertEqual(env, dict(p.split('=', 1) for p in pairs[1::2]))
+        self.assertEqual(['localhost/solum/hello:4', '/bin/sh', '-c',
+                          NASTY_CMD], run[-4:])
+        self.assertEqual('http://127.0.0.1:5000' + NASTY_PATH, health[-1])
+        # The wait condition's signal is valid JSON whatever the values.
+        self.assertEqual(CURL_CLI.split()[-1], signal[-3])
+        self.assertEqual({'status': 'SUCCESS',
+                          'reason': 'the app answers its health path'},
+                         json.loads(signal[-1]))
+
+    def test_registry_image_and_no_command(self):
+        params = templates.parameters(
+            app(), release(), 1,
+            {'variant': 'container_host', 'flavor': 'f',
+             'image_ref': "registry.test/a'b:1", 'quota': -1})
+        pull, run, _health = self.run_script(rendered_user_data(params))
+        self.assertEqual(['podman', 'pull', "registry.test/a'b:1"], pull)
+        self.assertEqual(["registry.test/a'b:1"], run[-1:])

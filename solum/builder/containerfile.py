@@ -4,15 +4,45 @@ Builds of every project share one container storage and one buildah, so a
 Containerfile could name another project's image (``FROM
 localhost/solum/<other project>/<app>:...``, ``COPY --from=...``, an image
 id) or share a ``RUN --mount=type=cache`` directory with another project's
-builds.  Those are refused before the build starts, with the line at fault.
+builds.  A bind mount reaches further: with buildah 1.28 (CVE-2024-1753) a
+symlink as its source exposes the builder host's root.  ``ADD`` of a URL
+or a git repository fetches from the builder host's network, and ``RUN``
+flags such as ``--network=host`` or ``--security=insecure`` loosen the
+build's confinement.  All of those are refused before the build starts,
+with the line at fault.  Flags are checked against lists of what is known
+to be safe, so a flag buildah learns later is refused until reviewed.
 """
 
+import json
 import re
 
+from solum.builder import languagepacks
+
 _INSTRUCTION = re.compile(r'^\s*([A-Za-z]+)\s+(.*)$', re.S)
-_FROM_FLAG = re.compile(r'--from=(\S+)')
-_MOUNT = re.compile(r'--mount=(\S+)')
 _HEX_ID = re.compile(r'^(sha256:)?[0-9a-f]{6,64}$')
+# ADD fetches these itself, outside the build context.
+_REMOTE_SOURCE = re.compile(r'^([a-z][a-z0-9+.-]*://|git@|[^/\s]+@[^/\s]+:)',
+                            re.I)
+
+# The flags each instruction may carry (anything else is refused).
+_FLAGS = {
+    'FROM': {'platform'},
+    'COPY': {'from', 'chown', 'chmod', 'link', 'parents', 'exclude'},
+    'ADD': {'chown', 'chmod', 'checksum', 'link', 'exclude', 'from'},
+    'RUN': {'mount', 'network'},
+}
+# RUN --network values that give a step no more than the default.
+_RUN_NETWORKS = {'default', 'none'}
+# What a mount may set; source/src/from are never allowed: they are what
+# brings a path of the host, the context or another image into the step.
+_MOUNT_OPTIONS = {
+    'tmpfs': {'type', 'target', 'dst', 'destination', 'size', 'tmpfs-size',
+              'mode', 'tmpfs-mode', 'uid', 'gid'},
+    'secret': {'type', 'id', 'target', 'dst', 'destination', 'required',
+               'mode', 'uid', 'gid'},
+}
+# The only secret the builder passes to buildah (--secret id=...).
+_SECRET_IDS = {languagepacks.ENV_SECRET_ID}
 
 
 class ContainerfileRefused(Exception):
@@ -47,6 +77,41 @@ def _instructions(text):
     return out
 
 
+def _flags(args):
+    """([(name, value)], rest): the ``--flags`` leading ``args``, read as
+    the Dockerfile parser reads them (quotes removed, a backslash keeps
+    the next character), so that what is checked is what buildah sees."""
+    flags = []
+    pos = 0
+    while True:
+        while pos < len(args) and args[pos].isspace():
+            pos += 1
+        if not args.startswith('--', pos):
+            break
+        word, quote = '', None
+        pos += 2
+        while pos < len(args):
+            ch = args[pos]
+            if quote:
+                if ch == quote:
+                    quote = None
+                else:
+                    word += ch
+            elif ch.isspace():
+                break
+            elif ch in '"\'':
+                quote = ch
+            elif ch == '\\' and pos + 1 < len(args):
+                pos += 1
+                word += args[pos]
+            else:
+                word += ch
+            pos += 1
+        name, sep, value = word.partition('=')
+        flags.append((name.lower(), value if sep else None))
+    return flags, args[pos:]
+
+
 def _image_problem(ref, project_id, stages):
     """Why the image ``ref`` may not be used by ``project_id``, or None."""
     if ref in stages or ref.isdigit() or ref.lower() == 'scratch':
@@ -76,34 +141,118 @@ def _image_problem(ref, project_id, stages):
     return 'images of other projects cannot be used'
 
 
+def _mount_problem(spec):
+    """Why ``RUN --mount=<spec>`` is refused, or None."""
+    options = {}
+    for option in spec.split(','):
+        key, _sep, value = option.partition('=')
+        options[key.strip().lower()] = value.strip()
+    # buildah's default mount type is bind.
+    kind = options.get('type', 'bind').lower()
+    if kind == 'bind':
+        return ('bind mounts are not allowed (with buildah 1.28 a bind '
+                'mount can expose the builder host, CVE-2024-1753)')
+    if kind == 'cache':
+        return ('type=cache is not allowed (cache directories are shared by '
+                'every build on the builder)')
+    if kind not in _MOUNT_OPTIONS:
+        return 'type=%s is not allowed (only tmpfs and secret)' % kind
+    for key in ('from', 'source', 'src'):
+        if key in options:
+            return '%s= is not allowed (nothing may be mounted from the ' \
+                'build context, the host or an image)' % key
+    unknown = sorted(set(options) - _MOUNT_OPTIONS[kind])
+    if unknown:
+        return 'the option %s is not allowed for type=%s' % (unknown[0],
+                                                              kind)
+    if kind == 'secret' and options.get('id') not in _SECRET_IDS:
+        return 'type=secret needs id=%s, the only secret the builder ' \
+            'provides' % languagepacks.ENV_SECRET_ID
+    return None
+
+
+def _flag_problem(keyword, name, value):
+    """Why ``keyword --name=value`` is refused, or None."""
+    if name not in _FLAGS.get(keyword, ()):
+        return '%s --%s is not allowed' % (keyword, name)
+    if keyword == 'RUN' and name == 'mount':
+        problem = _mount_problem(value or '')
+        return problem and 'RUN --mount: %s' % problem
+    if keyword == 'RUN' and name == 'network' and \
+            (value or '').lower() not in _RUN_NETWORKS:
+        return 'RUN --network=%s is not allowed (only default or none)' % \
+            (value or '')
+    return None
+
+
+def _sources(rest):
+    """The sources of ``ADD``/``COPY`` arguments (all but the last)."""
+    rest = rest.strip()
+    if rest.startswith('['):
+        try:
+            words = json.loads(rest)
+        except ValueError:
+            words = None
+        if isinstance(words, list):
+            return [str(w) for w in words[:-1]]
+    return rest.split()[:-1]
+
+
+def _add_problem(rest):
+    """Why an ``ADD`` of these sources is refused, or None."""
+    for src in _sources(rest):
+        if _REMOTE_SOURCE.match(src):
+            return 'ADD %s: ADD of a URL or a git repository is not ' \
+                'allowed (fetch it in a RUN step, or COPY it from the ' \
+                'repository)' % src
+        if '$' in src:
+            return 'ADD %s: variables in ADD sources are not supported ' \
+                '(use COPY)' % src
+    return None
+
+
+def _check_instruction(number, keyword, args, project_id, stages, filename):
+    def refuse(why):
+        raise ContainerfileRefused('%s line %d: %s' % (filename, number,
+                                                         why))
+    if keyword == 'ONBUILD':
+        # Triggers run in the builds of images FROM this one: check them
+        # now, as the instructions they are.
+        m = _INSTRUCTION.match(args)
+        if not m or m.group(1).upper() in ('ONBUILD', 'FROM'):
+            refuse('ONBUILD %s is not allowed' % args.split(' ', 1)[0])
+        _check_instruction(number, m.group(1).upper(), m.group(2),
+                           project_id, stages, filename)
+        return
+    flags, rest = _flags(args) if keyword in _FLAGS else ([], args)
+    refs = []
+    for name, value in flags:
+        problem = _flag_problem(keyword, name, value)
+        if problem:
+            refuse(problem)
+        if name == 'from' and value is not None:
+            refs.append(value)
+    if keyword == 'FROM':
+        words = rest.split()
+        if not words:
+            return
+        refs.append(words[0])
+        if len(words) >= 3 and words[1].lower() == 'as':
+            stages.add(words[2])
+    if keyword == 'ADD':
+        problem = _add_problem(rest)
+        if problem:
+            refuse(problem)
+    for ref in refs:
+        problem = _image_problem(ref, project_id, stages)
+        if problem:
+            refuse('%s: %s' % (ref, problem))
+
+
 def check(text, project_id, filename='Containerfile'):
     """Raise ContainerfileRefused when ``text`` may not be built for
     ``project_id``."""
     stages = set()
     for number, keyword, args in _instructions(text):
-        refs = []
-        if keyword == 'FROM':
-            words = [w for w in args.split() if not w.startswith('--')]
-            if not words:
-                continue
-            refs.append(words[0])
-            if len(words) >= 3 and words[1].lower() == 'as':
-                stages.add(words[2])
-        if keyword in ('COPY', 'ADD'):
-            refs += _FROM_FLAG.findall(args)
-        if keyword == 'RUN':
-            for mount in _MOUNT.findall(args):
-                options = dict(o.split('=', 1) if '=' in o else (o, '')
-                               for o in mount.split(','))
-                if options.get('type') == 'cache':
-                    raise ContainerfileRefused(
-                        '%s line %d: RUN --mount=type=cache is not allowed '
-                        '(cache directories are shared by every build on '
-                        'the builder)' % (filename, number))
-                if options.get('from'):
-                    refs.append(options['from'])
-        for ref in refs:
-            problem = _image_problem(ref, project_id, stages)
-            if problem:
-                raise ContainerfileRefused('%s line %d: %s: %s' % (
-                    filename, number, ref, problem))
+        _check_instruction(number, keyword, args, project_id, stages,
+                           filename)

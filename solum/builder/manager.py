@@ -207,10 +207,41 @@ class BuilderManager:
 
     def _report(self, context, wf, expected, target, log, reason=None,
                 result=None):
+        try:
+            db_api.get_workflow_by_uuid(wf.uuid)
+        except exception.NotFound:
+            # Deleted with its app: nobody reads the report or the log.
+            LOG.info('Workflow %s is gone: not reporting %s', wf.uuid,
+                     target)
+            return
         if reason:
             log('%s: %s' % (target, reason))
         self.conductor.report_state(context, wf.uuid, expected, target,
                                     reason=reason, result=result)
+
+    @staticmethod
+    def _app_gone(wf):
+        """True when the workflow's app was deleted, or is being deleted:
+        its deletion may have removed its images before this stage made
+        one, so what the stage made would outlive the app."""
+        try:
+            app = db_api.get_app_by_id(wf.app_id)
+        except exception.NotFound:
+            return True
+        return app.status == states.DELETING
+
+    def _discard_images(self, wf, stage):
+        """Remove every image of the workflow's (deleted) app, as the
+        app's deletion does; return the workflow's reason."""
+        why = 'the app was deleted during the %s stage' % stage
+        try:
+            self._remove_app_images(None, wf.app)
+        except Exception as e:
+            LOG.warning('Removing the images of deleted app %s failed: %s',
+                        wf.app.uuid, e)
+            return '%s; removing its images failed: %s' % (
+                why, (str(e).splitlines() or [type(e).__name__])[0])
+        return '%s; the images built for it were removed' % why
 
     def _run_stage(self, context, workflow_uuid, expected, stage, body):
         if not self._in_flight.claim(workflow_uuid):
@@ -231,6 +262,14 @@ class BuilderManager:
                 target, reason, result = (
                     states.ERROR, 'internal error in the builder: %s' %
                     (str(e).splitlines() or [type(e).__name__])[0], None)
+            # Checked after the image is stored: a deletion from now on
+            # finds it and removes it itself.
+            if self._app_gone(wf):
+                LOG.info('App %s was deleted during the %s stage of '
+                         'workflow %s: removing its images', wf.app.uuid,
+                         stage, wf.uuid)
+                target, reason, result = (
+                    states.ERROR, self._discard_images(wf, stage), None)
             self._report(context, wf, expected, target, log, reason=reason,
                          result=result)
         finally:
@@ -395,6 +434,12 @@ class BuilderManager:
         except exception.NotFound:
             app = _AppRef(app_uuid)
 
+        removed = self._remove_app_images(context, app)
+        LOG.info('Removed %d image(s) of app %s', len(removed), app_uuid)
+        return True
+
+    @staticmethod
+    def _remove_app_images(context, app):
         def log(line):
             LOG.info('%s', line)
         removed = []
@@ -403,8 +448,7 @@ class BuilderManager:
                 context, app, log) or []
         removed += image_stores.get_store('local').delete_app_images(
             context, app, log) or []
-        LOG.info('Removed %d image(s) of app %s', len(removed), app_uuid)
-        return True
+        return removed
 
 
 class _AppRef:

@@ -63,6 +63,8 @@ class ConductorManager:
             self.start_workflow(context, wf.uuid)
         for wf in db_api.list_workflows_in(states.ACTIVE_STATES):
             self._redispatch(context, wf)
+        for wf in self._between_stages():
+            self._move_on(context, wf, 'conductor restarted')
         for app in db_api.list_apps(context, all_projects=True):
             if app.status == states.DELETING:
                 LOG.info('Resuming deletion of app %s', app.uuid)
@@ -83,6 +85,21 @@ class ConductorManager:
                   (wf.status, attempts))
         self._dispatch(context, wf, wf.status)
 
+    @staticmethod
+    def _between_stages():
+        """Workflows a stage's success left with a next stage to run."""
+        return [wf for wf in db_api.list_workflows_in(states.BETWEEN_STAGES)
+                if states.next_state(wf.status, wf.actions) is not None]
+
+    def _move_on(self, context, wf, why):
+        """Start the next stage of a workflow left between two stages."""
+        following = states.next_state(wf.status, wf.actions)
+        LOG.info('Workflow %s rests in %s (%s): moving on to %s', wf.uuid,
+                 wf.status, why, following)
+        self._log(wf, '%s: moving on from %s to %s' % (why, wf.status,
+                                                       following))
+        self._advance(context, wf, wf.status, following)
+
     def fail_stuck_workflows(self):
         now = timeutils.utcnow()
         # A start message lost on the way (broker restart) must not leave
@@ -94,6 +111,13 @@ class ConductorManager:
                          wf.updated_at)
                 self.start_workflow(solum_context.get_admin_context(),
                                     wf.uuid)
+        # report_state moves a successful stage on at once: a workflow
+        # still between stages after queued_timeout lost that second move.
+        for wf in self._between_stages():
+            if now - wf.updated_at > waited:
+                self._move_on(solum_context.get_admin_context(), wf,
+                              '%s for more than %d s' % (
+                                  wf.status, CONF.conductor.queued_timeout))
         limit = datetime.timedelta(seconds=CONF.conductor.stage_timeout)
         for wf in db_api.list_workflows_in(states.ACTIVE_STATES):
             if now - wf.updated_at > limit:
@@ -122,8 +146,8 @@ class ConductorManager:
         if result and result.get('app_url'):
             db_api.set_app_url(wf.app_id, result['app_url'])
         following = states.next_state(target, wf.actions)
-        if following is not None and self._move(wf, target, following):
-            self._dispatch(context, wf, following)
+        if following is not None:
+            self._advance(context, wf, target, following)
 
     def delete_app(self, context, app_uuid):
         admin = solum_context.get_admin_context()
@@ -175,6 +199,18 @@ class ConductorManager:
         return self.deployer.app_status(context, app_uuid)
 
     # -------------------------------------------------------- helpers
+
+    def _advance(self, context, wf, current, following):
+        """Move a workflow on to its next stage and hand that stage out;
+        the guarded move makes a second caller (recovery racing a report)
+        a no-op."""
+        if wf.app.status == states.DELETING:
+            # Nothing more is built or deployed for an app going away.
+            self._move(wf, current, states.ERROR,
+                       reason='the app is being deleted')
+            return
+        if self._move(wf, current, following):
+            self._dispatch(context, wf, following)
 
     def _dispatch(self, context, wf, status):
         if status == states.UNIT_TESTING:

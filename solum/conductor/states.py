@@ -34,15 +34,22 @@ ACTIVE_STATES = frozenset([UNIT_TESTING, BUILDING, DEPLOYING, STARTING_APP])
 RESTING_STATES = frozenset([UNIT_TESTING_PASSED, BUILT, DEPLOYMENT_COMPLETE,
                             DELETING]) | ERROR_STATES
 
+# Where a stage's success leaves a workflow until the conductor moves it on
+# to the next stage (if its actions have one): a conductor that dies
+# between those two moves leaves it resting there, unfinished.
+BETWEEN_STAGES = frozenset([UNIT_TESTING_PASSED, BUILT])
+
 ACTIONS = ('unittest', 'build', 'deploy')
 
 _TRANSITIONS = {
     QUEUED: [UNIT_TESTING, BUILDING, DEPLOYING, ERROR, DELETING],
     UNIT_TESTING: [UNIT_TESTING_PASSED, UNIT_TESTING_FAILED, ERROR],
-    UNIT_TESTING_PASSED: [BUILDING, DELETING],
+    # ERROR from between stages: the next stage cannot start (its app is
+    # being deleted).
+    UNIT_TESTING_PASSED: [BUILDING, ERROR, DELETING],
     UNIT_TESTING_FAILED: [DELETING],
     BUILDING: [BUILT, ERROR],
-    BUILT: [DEPLOYING, DELETING],
+    BUILT: [DEPLOYING, ERROR, DELETING],
     DEPLOYING: [STARTING_APP, ERROR_CODE_DEPLOYMENT,
                 ERROR_STACK_CREATE_FAILED, ERROR],
     STARTING_APP: [DEPLOYMENT_COMPLETE, ERROR_CODE_DEPLOYMENT,

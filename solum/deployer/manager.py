@@ -68,10 +68,31 @@ def config_snapshot(app, wf):
 
 def app_images(app, releases):
     """Images of an app that may be removed with it: those its releases
-    ran that Solum built for it, never a shared base image."""
-    pattern = re.compile(r'^localhost/solum/[^/]+/%s:[^/]+$' %
-                         re.escape(app.name))
+    ran that Solum built for it (``localhost/solum/<its project>/<its
+    name>:...``), never a shared base image nor another project's image
+    of the same name."""
+    pattern = re.compile(r'^localhost/solum/%s/%s:[^/]+$' % (
+        re.escape(app.project_id.lower()), re.escape(app.name)))
     return sorted({r.image for r in releases if pattern.match(r.image)})
+
+
+def du_id_problem(app, image, driver):
+    """Why ``image`` (a workflow's du_id) may not be deployed for ``app``,
+    or None: it must be the image of one of the app's releases, or one
+    the driver finds labelled with the app's project."""
+    if image in {r.image for r in db_api.list_releases(app.id)}:
+        return None
+    owner = getattr(driver, 'image_project', None)
+    if owner is None:
+        # The driver fetches images with the app's own credentials (heat:
+        # Glance through the app's trust), which see only what they may.
+        return None
+    if not image.startswith('-') and owner(image) == app.project_id:
+        return None
+    # The same words whether the image is another project's or missing:
+    # a refusal tells nothing of other projects' images.
+    return 'image %s (du_id) does not belong to project %s' % (
+        image, app.project_id)
 
 
 class DeployerManager:
@@ -245,13 +266,20 @@ class DeployerManager:
     def _deploy(self, context, workflow_uuid):
         wf = db_api.get_workflow_by_uuid(workflow_uuid)
         app = wf.app
-        log = userlog.StageLog(wf.uuid, wf.project_id, 'deployer')
         stage = wf.status
+        if stage not in (states.DEPLOYING, states.STARTING_APP):
+            # Redelivered, or failed meanwhile (its app being deleted).
+            LOG.info('Workflow %s is %s: nothing to deploy', wf.uuid, stage)
+            return
+        log = userlog.StageLog(wf.uuid, wf.project_id, 'deployer')
         image = wf.du_id or (wf.result or {}).get('image')
         if not image:
             self._fail(context, wf, stage, log, 'nothing to deploy: the '
                        'workflow names no image (du_id) and no build '
                        'produced one')
+            return
+        if app.status == states.DELETING:
+            self._fail(context, wf, stage, log, 'the app is being deleted')
             return
         rollback_to = (wf.result or {}).get('rollback_to')
         if rollback_to:
@@ -259,6 +287,12 @@ class DeployerManager:
             config = source.config
         else:
             config = config_snapshot(app, wf)
+        if wf.du_id:
+            problem = du_id_problem(app, image, self.driver_named(
+                config.get('driver') or CONF.deployer.driver))
+            if problem:
+                self._fail(context, wf, stage, log, problem)
+                return
         active = db_api.active_release(app.id)
         replicas = wf.scale_target or (active.replicas if active else 1)
         release = db_api.create_release(app, {

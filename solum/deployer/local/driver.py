@@ -12,6 +12,7 @@ import uuid
 from oslo_log import log as logging
 
 from solum import conf
+from solum.builder import images as builder_images
 from solum.deployer import driver as base
 from solum.deployer.local import podman as podman_mod
 from solum.deployer.local import router as router_mod
@@ -294,10 +295,28 @@ class LocalDriver(base.Driver):
             self.router.remove_backend(backend_name(app))
             self.podman.remove([r.name for r in self.replicas(app)],
                                stop_timeout=0)
-            self.podman.remove_images(list(images) + self.podman.images(
-                {L_APP: app.uuid}))
+            self.podman.remove_images(self._images_of(app, images))
         with self._locks_lock:
             self._locks.pop(app.uuid, None)
+
+    def _images_of(self, app, named):
+        """The local images to remove with an app: those the builder
+        labelled with its uuid, and of ``named`` (its releases' images)
+        those not labelled for another app: a name is only a name."""
+        refs = self.podman.image_refs({builder_images.LABEL_APP: app.uuid})
+        for image in named:
+            labels = self.podman.image_labels(image)
+            if labels is not None and labels.get(
+                    builder_images.LABEL_APP, app.uuid) == app.uuid:
+                refs.append(image)
+        return sorted(set(refs))
+
+    def image_project(self, image):
+        """The project a local image was built for (its
+        org.openstack.solum.project label), or None: unlabelled or not
+        in the local container storage."""
+        labels = self.podman.image_labels(image)
+        return (labels or {}).get(builder_images.LABEL_PROJECT)
 
     def logs(self, app, since=None, tail=None):
         lines = []

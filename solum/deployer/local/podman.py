@@ -113,16 +113,39 @@ class Podman:
         return self._run(['image', 'exists', image],
                          check=False).returncode == 0
 
-    def images(self, labels=None):
-        args = ['images', '--format', '{{.ID}}', '--noheading']
-        for key, value in sorted((labels or {}).items()):
+    def image_labels(self, image):
+        """The labels of a local image ({} when it has none), or None when
+        there is no such image."""
+        # After --: a reference is never read as a flag.
+        result = self._run(['image', 'inspect', '--format',
+                            '{{json .Labels}}', '--', image], check=False)
+        if result.returncode != 0:
+            return None
+        try:
+            labels = json.loads(result.stdout.strip() or 'null')
+        except ValueError:
+            return {}
+        return labels if isinstance(labels, dict) else {}
+
+    def image_refs(self, labels):
+        """What to remove to delete the images with all these labels: their
+        names (an image with several goes with its last one), or the id of
+        an image without a name."""
+        args = ['images', '--noheading', '--format',
+                '{{.ID}} {{.Repository}}:{{.Tag}}']
+        for key, value in sorted(labels.items()):
             args += ['--filter', 'label=%s=%s' % (key, value)]
-        return self._run(args, check=False).stdout.split()
+        refs = []
+        for line in self._run(args, check=False).stdout.splitlines():
+            parts = line.split()
+            if len(parts) == 2:
+                refs.append(parts[0] if '<none>' in parts[1] else parts[1])
+        return refs
 
     def remove_images(self, images):
         """Remove images that nothing uses any more; others stay."""
         removed = []
         for image in images:
-            if self._run(['rmi', image], check=False).returncode == 0:
+            if self._run(['rmi', '--', image], check=False).returncode == 0:
                 removed.append(image)
         return removed

@@ -32,14 +32,22 @@ def unavailable():
     return None
 
 
-def build_image(ref, marker, broken=False):
-    """The marker app as image ``ref``; it answers '<marker> <host>'."""
+# The label by which the deployer knows whose image it is (as the
+# builder sets it; solum.builder.images.LABEL_PROJECT).
+PROJECT_LABEL = 'org.openstack.solum.project'
+
+
+def build_image(ref, marker, broken=False, project='solum'):
+    """The marker app as image ``ref``, an image of ``project`` (noauth's
+    default project); it answers '<marker> <host>'."""
     subprocess.run(
         # No --layers: buildah 1.28's layer cache ignores changed
         # --build-arg values, and every image here differs only by them.
         ['buildah', 'bud', '--isolation', 'chroot', '-q',
          '--build-arg', 'MARKER=%s' % marker,
-         '--build-arg', 'BROKEN=%d' % int(broken), '-t', ref, MARKER_APP],
+         '--build-arg', 'BROKEN=%d' % int(broken),
+         '--label', '%s=%s' % (PROJECT_LABEL, project), '-t', ref,
+         MARKER_APP],
         check=True, capture_output=True, timeout=300)
     return ref
 

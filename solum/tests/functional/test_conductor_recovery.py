@@ -1,5 +1,8 @@
 """A conductor killed mid-workflow and restarted picks the workflow up."""
 
+import json
+import sqlite3
+
 import requests
 
 from solum.tests.functional import base
@@ -79,3 +82,38 @@ class TestConductorRecovery(base.FunctionalTestCase):
             what='the queued workflow to run')
         self.assertEqual(['QUEUED', 'BUILDING', 'ERROR'],
                          [t['to'] for t in wf['transitions']])
+
+    def test_workflow_left_between_stages_moves_on(self):
+        # report_state moves BUILDING -> BUILT, then BUILT -> DEPLOYING: a
+        # conductor dying between the two left the workflow in BUILT with
+        # its deploy never started.
+        conductor = self.start_service('solum-conductor')
+        self.wait_until(lambda: 'serving topic' in conductor.log_tail(),
+                        what='the conductor to listen')
+        conductor.kill()
+        self.start_service('solum-deployer')   # the fake driver
+        self.start_service('solum-api')
+        app = self.api('POST', '/v1/apps', json={
+            'version': 1, 'name': 'between', 'languagepack': 'python',
+            'source': {'repository': 'file:///nonexistent/b.git'}}).json()
+        path = '/v1/apps/%s/workflows' % app['id']
+        wf = self.api('POST', path, json={'actions': ['build',
+                                                      'deploy']}).json()
+        with sqlite3.connect(self.db.url.split('sqlite:///', 1)[1]) as db:
+            db.execute("UPDATE workflows SET status = 'BUILT', result = ? "
+                       "WHERE uuid = ?", (json.dumps({'image': 'img'}),
+                                          wf['id']))
+        self.start_service('solum-conductor')
+        shown = self.wait_until(
+            lambda: (lambda w: w if w['status'] not in (
+                'BUILT', 'DEPLOYING', 'STARTING_APP') else None)(
+                self.api('GET', path + '/1').json()),
+            what='the workflow to be deployed')
+        self.assertEqual('DEPLOYMENT_COMPLETE', shown['status'],
+                         shown['reason'])
+        self.assertEqual(['QUEUED', 'DEPLOYING', 'STARTING_APP',
+                          'DEPLOYMENT_COMPLETE'],
+                         [t['to'] for t in shown['transitions']])
+        self.assertIn('conductor restarted: moving on from BUILT to '
+                      'DEPLOYING', self.api('GET', path + '/1/logs', headers={
+                          'Accept': 'text/plain'}).text)

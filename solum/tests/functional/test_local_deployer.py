@@ -210,6 +210,29 @@ class TestDeploy(LocalDeployerTestCase):
             [(r['number'], r['status'], r['rollback_of']) for r in releases])
         self.assertEqual(2, releases[-1]['replicas'])
 
+    def test_another_projects_image_is_refused(self):
+        # The image is project "solum"'s (its label); "intruder" names it.
+        theirs = image('v1')
+        headers = {'X-Project-Id': 'intruder'}
+        app = self.api('POST', '/v1/apps', 201, headers=headers, json={
+            'version': 1, 'name': 'web', 'languagepack': 'python',
+            'ports': [8080],
+            'source': {'repository': 'https://git.example.com/x.git'}}).json()
+        path = '/v1/apps/%s/workflows' % app['id']
+        wf = self.api('POST', path, 201, headers=headers, json={
+            'actions': ['deploy'], 'du_id': theirs}).json()
+        shown = self.wait_until(lambda: (lambda w: w if w['status'] not in (
+            'QUEUED', 'DEPLOYING', 'STARTING_APP') else None)(self.api(
+                'GET', '%s/%d' % (path, wf['wf_id']), 200,
+                headers=headers).json()), what='the workflow to end')
+        self.assertEqual('ERROR_CODE_DEPLOYMENT', shown['status'])
+        self.assertEqual('image %s (du_id) does not belong to project '
+                         'intruder' % theirs, shown['reason'])
+        self.assertEqual([], self.containers(app))
+        self.assertEqual([], self.api('GET', '/v1/apps/%s/releases' %
+                                      app['id'], 200,
+                                      headers=headers).json())
+
     def test_never_healthy_release_leaves_the_old_one_serving(self):
         app = self.create_app()
         self.deploy(app, image('v1'))
@@ -226,7 +249,9 @@ class TestDeploy(LocalDeployerTestCase):
 
     def test_killed_replica_is_replaced_and_delete_cleans_up(self):
         app = self.create_app(name='heal')
-        ref = 'localhost/solum/ft/heal:v1'
+        # Named as the builder names this project's images of the app: a
+        # delete removes those, never another project's of the same name.
+        ref = 'localhost/solum/%s/heal:v1' % PROJECT
         subprocess.run(['podman', 'tag', image('v1'), ref], check=True)
         self.deploy(app, ref, scale_target=2)
         first = {c['Names'][0] for c in self.containers(app)}

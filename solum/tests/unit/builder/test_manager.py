@@ -24,7 +24,7 @@ class FakeConductor:
         self.reports.append((expected, target, reason, result))
 
 
-class TestBuilderManager(base.DbTestCase):
+class BuilderTestBase(base.DbTestCase):
 
     def setUp(self):
         super().setUp()
@@ -82,6 +82,9 @@ class TestBuilderManager(base.DbTestCase):
 
     def log_text(self, wf):
         return '\n'.join(x.message for x in db_api.get_log_lines(wf.uuid))
+
+
+class TestBuilderManager(BuilderTestBase):
 
     def test_unit_test_passes_and_records_the_candidate(self):
         wf = self.workflow()
@@ -230,3 +233,105 @@ class TestBuilderManager(base.DbTestCase):
         wf = self.workflow(status=states.BUILDING, actions=('build',))
         self.mgr.unit_test(None, wf.uuid)
         self.assertEqual([], self.mgr.conductor.reports)
+
+
+class FakeStore:
+    def __init__(self, name, calls):
+        self.name = name
+        self.calls = calls
+
+    def store(self, context, image, log):
+        self.calls.append((self.name, 'store', image.ref))
+        return {'image': image.ref, 'image_id': image.image_id,
+                'store': self.name}
+
+    def delete_app_images(self, context, app, log):
+        self.calls.append((self.name, 'delete', app.uuid, app.trust_id))
+        return ['x']
+
+
+class TestDeletedDuringStage(BuilderTestBase):
+    """An app deleted while its build or unit-test stage runs: its
+    deletion removed its images before the stage made one."""
+
+    def setUp(self):
+        super().setUp()
+        self.store_calls = []
+        self.patch('solum.builder.image_stores.get_store',
+                   lambda name=None: FakeStore(
+                       name or manager.CONF.builder.image_store,
+                       self.store_calls))
+
+    def build_then(self, change):
+        def build(workdir, src, recipe, tag, labels, log, project_id=None):
+            self.built.append((tag, labels))
+            change()
+            return 'f' * 64
+        self.patch('solum.builder.images.build', build)
+
+    def test_build_finishing_after_the_delete_removes_its_image(self):
+        wf = self.workflow(status=states.BUILDING,
+                           actions=('build', 'deploy'))
+        self.build_then(lambda: db_api.destroy_app(self.app.id))
+        self.mgr.build(None, wf.uuid)
+        tag = self.built[0][0]
+        self.assertEqual([('local', 'store', tag),
+                          ('local', 'delete', self.app.uuid, None)],
+                         self.store_calls)
+        # The workflow went with the app: nothing to report, no deploy.
+        self.assertEqual([], self.mgr.conductor.reports)
+
+    def test_build_of_an_app_being_deleted_ends_the_workflow(self):
+        self.conf.config(image_store='glance', group='builder')
+        db_api.update_app(self.ctx, self.app.uuid, {'trust_id': 't1'})
+        wf = self.workflow(status=states.BUILDING,
+                           actions=('build', 'deploy'))
+        self.build_then(lambda: db_api.set_app_status(self.app.id,
+                                                      states.DELETING))
+        self.mgr.build(None, wf.uuid)
+        tag = self.built[0][0]
+        # Both the Glance copy (through the app's trust) and the local one.
+        self.assertEqual([('glance', 'store', tag),
+                          ('glance', 'delete', self.app.uuid, 't1'),
+                          ('local', 'delete', self.app.uuid, 't1')],
+                         self.store_calls)
+        [(expected, target, reason, result)] = self.mgr.conductor.reports
+        self.assertEqual((states.BUILDING, states.ERROR, None),
+                         (expected, target, result))
+        self.assertEqual('the app was deleted during the build stage; the '
+                         'images built for it were removed', reason)
+
+    def test_tested_candidate_of_a_deleted_app_is_removed(self):
+        wf = self.workflow()
+
+        def run_tests(image, cmd, name, log, env=None):
+            db_api.set_app_status(self.app.id, states.DELETING)
+            return 0
+        self.patch('solum.builder.images.run_tests', run_tests)
+        self.mgr.unit_test(None, wf.uuid)
+        self.assertEqual([('local', 'delete', self.app.uuid, None)],
+                         self.store_calls)
+        [(_e, target, reason, result)] = self.mgr.conductor.reports
+        self.assertEqual((states.ERROR, None), (target, result))
+        self.assertIn('deleted during the unittest stage', reason)
+
+    def test_a_failed_removal_is_the_reason(self):
+        wf = self.workflow(status=states.BUILDING, actions=('build',))
+        self.build_then(lambda: db_api.set_app_status(self.app.id,
+                                                      states.DELETING))
+
+        def broken(self_, context, app, log):
+            raise RuntimeError('image is in use by a container')
+        self.patch(__name__ + '.FakeStore.delete_app_images', broken)
+        self.mgr.build(None, wf.uuid)
+        self.assertEqual(
+            'the app was deleted during the build stage; removing its '
+            'images failed: image is in use by a container',
+            self.mgr.conductor.reports[0][2])
+
+    def test_an_app_still_there_is_deployed(self):
+        wf = self.workflow(status=states.BUILDING,
+                           actions=('build', 'deploy'))
+        self.mgr.build(None, wf.uuid)
+        self.assertEqual(states.BUILT, self.mgr.conductor.reports[0][1])
+        self.assertNotIn('delete', [c[1] for c in self.store_calls])

@@ -13,7 +13,7 @@ from solum.db import api as db_api
 from solum.tests import base
 
 
-class TestConductor(base.DbTestCase):
+class ConductorTestBase(base.DbTestCase):
 
     def setUp(self):
         super().setUp()
@@ -32,6 +32,9 @@ class TestConductor(base.DbTestCase):
 
     def status(self, wf):
         return db_api.get_workflow_by_uuid(wf.uuid).status
+
+
+class TestConductor(ConductorTestBase):
 
     def test_start_dispatches_the_first_stage_once(self):
         wf = self.workflow()
@@ -156,3 +159,74 @@ class TestConductor(base.DbTestCase):
         self.conductor.delete_app(self.context, self.app.uuid)
         self.assertEqual(states.ERROR_STACK_DELETE_FAILED,
                          db_api.get_app(None, self.app.uuid).status)
+
+
+class TestBetweenStages(ConductorTestBase):
+    """report_state makes two moves (BUILDING -> BUILT, then BUILT ->
+    DEPLOYING); a conductor that died between them left the workflow in
+    BUILT (or UNIT_TESTING_PASSED) with a stage still to run."""
+
+    def resting(self, status, actions=('unittest', 'build', 'deploy')):
+        return db_api.create_workflow(self.context, self.app, {
+            'actions': list(actions), 'result': {'image': 'img'}}, status)
+
+    def test_recovery_moves_on_to_the_next_stage(self):
+        built = self.resting(states.BUILT)
+        passed = self.resting(states.UNIT_TESTING_PASSED)
+        done = self.resting(states.BUILT, actions=['build'])
+        self.conductor.recover()
+        self.assertEqual(states.DEPLOYING, self.status(built))
+        self.conductor.deployer.deploy.assert_called_once_with(mock.ANY,
+                                                               built.uuid)
+        self.assertEqual(states.BUILDING, self.status(passed))
+        self.conductor.builder.build.assert_called_once_with(mock.ANY,
+                                                             passed.uuid)
+        # A workflow whose actions end there is finished: left alone.
+        self.assertEqual(states.BUILT, self.status(done))
+        lines = [x.message for x in db_api.get_log_lines(built.uuid)]
+        self.assertIn('conductor restarted: moving on from BUILT to '
+                      'DEPLOYING', lines)
+
+    def test_periodic_check_moves_on_after_queued_timeout(self):
+        self.conf.config(queued_timeout=60, group='conductor')
+        wf = self.resting(states.BUILT)
+        self.conductor.fail_stuck_workflows()
+        self.assertEqual(states.BUILT, self.status(wf))
+        later = timeutils.utcnow() + datetime.timedelta(seconds=61)
+        with mock.patch.object(timeutils, 'utcnow', return_value=later):
+            self.conductor.fail_stuck_workflows()
+        self.assertEqual(states.DEPLOYING, self.status(wf))
+        self.conductor.deployer.deploy.assert_called_once_with(mock.ANY,
+                                                               wf.uuid)
+        self.assertIn('BUILT for more than 60 s: moving on from BUILT to '
+                      'DEPLOYING', [x.message for x in
+                                    db_api.get_log_lines(wf.uuid)])
+
+    def test_nothing_moves_on_for_an_app_being_deleted(self):
+        wf = self.resting(states.BUILT)
+        db_api.set_app_status(self.app.id, states.DELETING)
+        # Its deletion (resumed too) fails: the workflow stays to be seen.
+        self.conductor.deployer.undeploy.side_effect = RuntimeError('x')
+        self.conductor.recover()
+        row = db_api.get_workflow_by_uuid(wf.uuid)
+        self.assertEqual((states.ERROR, 'the app is being deleted'),
+                         (row.status, row.reason))
+        self.conductor.deployer.deploy.assert_not_called()
+
+    def test_report_for_an_app_being_deleted_ends_the_workflow(self):
+        wf = self.workflow(actions=['build', 'deploy'])
+        self.conductor.start_workflow(self.context, wf.uuid)
+        db_api.set_app_status(self.app.id, states.DELETING)
+        self.conductor.report_state(self.context, wf.uuid, states.BUILDING,
+                                    states.BUILT, result={'image': 'img'})
+        self.assertEqual(states.ERROR, self.status(wf))
+        self.conductor.deployer.deploy.assert_not_called()
+
+    def test_delete_app_fails_a_workflow_between_stages(self):
+        wf = self.resting(states.UNIT_TESTING_PASSED)
+        self.conductor.deployer.undeploy.side_effect = RuntimeError('x')
+        self.conductor.delete_app(self.context, self.app.uuid)
+        history = [(t.from_status, t.to_status, t.reason)
+                   for t in db_api.list_transitions(wf.id)]
+        self.assertIn((states.UNIT_TESTING_PASSED, states.ERROR,
+                       'the app is being deleted'), history)

@@ -50,3 +50,12 @@ class TestStateMachine(testtools.TestCase):
         self.assertTrue(states.is_finished(states.UNIT_TESTING_FAILED,
                                            actions))
         self.assertFalse(states.is_finished(states.QUEUED, actions))
+
+    def test_between_stages_a_workflow_can_still_fail(self):
+        # A workflow resting there with a stage to go (its app being
+        # deleted) is failed, not left unfinished.
+        for state in states.BETWEEN_STAGES:
+            self.assertTrue(states.is_allowed(state, states.ERROR), state)
+            self.assertIn(state, states.RESTING_STATES)
+        self.assertFalse(states.is_allowed(states.DEPLOYMENT_COMPLETE,
+                                           states.ERROR))

@@ -1,5 +1,6 @@
 import types
 
+from solum.builder import images
 from solum.deployer import driver as base_driver
 from solum.deployer.local import driver
 from solum.deployer.local import podman
@@ -23,6 +24,7 @@ class FakePodman:
         self.removed = []
         self.broken_images = set()
         self.rmi = []
+        self.local_images = {}   # reference -> labels (the builder's)
 
     def run(self, name, image, labels=None, env=None, publish=None,
             command=None, options=()):
@@ -55,8 +57,13 @@ class FakePodman:
                     '2026-01-01T00:00:00Z err of %s\n' % name)
         return 'Traceback\n', 'boom\n'
 
-    def images(self, labels=None):
-        return ['img-by-label']
+    def image_labels(self, image):
+        labels = self.local_images.get(image)
+        return None if labels is None else dict(labels)
+
+    def image_refs(self, labels):
+        return sorted(ref for ref, have in self.local_images.items()
+                      if all(have.get(k) == v for k, v in labels.items()))
 
     def remove_images(self, images):
         self.rmi.extend(images)
@@ -237,12 +244,34 @@ class TestLocalDriver(base.TestCase):
         self.assertEqual(2, len(self.podman.containers))
 
     def test_undeploy_removes_everything(self):
+        self.podman.local_images = {
+            'localhost/solum/p/web:1': {images.LABEL_APP: APP.uuid},
+            'localhost/solum/p/web:2': {},
+            # Built for the app, never released.
+            'localhost/solum/p/web:wf9-abc': {images.LABEL_APP: APP.uuid},
+            # The same name, built for another app.
+            'localhost/solum/p/web:3': {images.LABEL_APP: 'other-app'},
+            'localhost/solum/q/x:1': {images.LABEL_APP: 'other-app'}}
         self.driver.deploy(base_driver.Target(APP, release(1), 2))
-        self.driver.undeploy(APP, images=['localhost/solum/p/web:1'])
+        self.driver.undeploy(APP, images=[
+            'localhost/solum/p/web:1', 'localhost/solum/p/web:2',
+            'localhost/solum/p/web:3', 'localhost/solum/p/web:gone'])
         self.assertEqual({}, self.podman.containers)
         self.assertEqual({}, self.router.backends)
-        self.assertEqual(['localhost/solum/p/web:1', 'img-by-label'],
+        self.assertEqual(['localhost/solum/p/web:1',
+                          'localhost/solum/p/web:2',
+                          'localhost/solum/p/web:wf9-abc'],
                          self.podman.rmi)
+
+    def test_image_project_is_the_builders_label(self):
+        self.podman.local_images = {
+            'mine': {images.LABEL_PROJECT: 'Proj_1'},
+            'unlabelled': {},
+            # The deployer's own container label means nothing here.
+            'fake': {'solum.project': 'Proj_1'}}
+        self.assertEqual('Proj_1', self.driver.image_project('mine'))
+        for image in ('unlabelled', 'fake', 'missing'):
+            self.assertIsNone(self.driver.image_project(image))
 
     def test_logs_merge_replicas_by_time(self):
         self.driver.deploy(base_driver.Target(APP, release(1), 2))
@@ -303,3 +332,48 @@ class TestMetrics(base.TestCase):
         # 0.5 s of CPU in 2 s per replica = 25 % of a core = 50 % of 0.5.
         self.assertAlmostEqual(50.0, second['cpu'])
 
+
+
+class TestPodmanImages(base.TestCase):
+    """The wrapper's image commands: argument lists, references after
+    ``--``, output parsed."""
+
+    def setUp(self):
+        super().setUp()
+        self.argvs = []
+        self.outputs = []
+        self.patch(podman.subprocess, 'run', self._run)
+        self.podman = podman.Podman(executable='podman')
+
+    def _run(self, argv, **kwargs):
+        self.argvs.append(argv)
+        rc, out = self.outputs.pop(0)
+        return types.SimpleNamespace(returncode=rc, stdout=out, stderr='')
+
+    def test_image_labels(self):
+        self.outputs = [(0, '{"org.openstack.solum.project":"p"}\n'),
+                        (0, 'null\n'), (125, '')]
+        self.assertEqual({'org.openstack.solum.project': 'p'},
+                         self.podman.image_labels('--rootfs=/'))
+        self.assertEqual(['podman', 'image', 'inspect', '--format',
+                          '{{json .Labels}}', '--', '--rootfs=/'],
+                         self.argvs[0])
+        self.assertEqual({}, self.podman.image_labels('unlabelled'))
+        self.assertIsNone(self.podman.image_labels('missing'))
+
+    def test_image_refs_by_label(self):
+        self.outputs = [(0, '0123456789ab localhost/solum/p/web:1\n'
+                            '0123456789ab localhost/solum/p/web:2\n'
+                            'ba9876543210 <none>:<none>\n')]
+        self.assertEqual(['localhost/solum/p/web:1',
+                          'localhost/solum/p/web:2', 'ba9876543210'],
+                         self.podman.image_refs({images.LABEL_APP: 'u1'}))
+        self.assertEqual(['podman', 'images', '--noheading', '--format',
+                          '{{.ID}} {{.Repository}}:{{.Tag}}', '--filter',
+                          'label=org.openstack.solum.app=u1'],
+                         self.argvs[0])
+
+    def test_remove_images_never_reads_a_flag(self):
+        self.outputs = [(0, ''), (1, '')]
+        self.assertEqual(['a'], self.podman.remove_images(['a', '-f']))
+        self.assertEqual(['podman', 'rmi', '--', '-f'], self.argvs[1])

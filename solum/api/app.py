@@ -3,18 +3,66 @@
 import os
 
 import pecan
+import webob
 from oslo_config import cfg
 from paste import deploy
 from pecan import core as pecan_core
 from pecan import rest as pecan_rest
 from pecan import routing as pecan_routing
 from pecan import util as pecan_util
+from webob import multidict
 
 from solum import conf
 from solum.api import hooks
 from solum.api.controllers import root
+from solum.common import exception
 
 CONF = conf.CONF
+
+
+class Request(pecan_core.Request):
+    """Pecan's request without two habits that turn client errors into
+    logged tracebacks or 500s before any validation runs: Pecan parses a
+    JSON or form body itself (to map it onto controller arguments, which
+    Solum's controllers do not take), and it logs every UnicodeDecodeError
+    before answering a bare 400. The body is read by solum.api.validation
+    alone."""
+
+    def __getattribute__(self, name):
+        try:
+            return webob.Request.__getattribute__(self, name)
+        except UnicodeDecodeError:
+            raise exception.BadRequest(
+                reason='the request path or query string is not UTF-8; '
+                       'percent-encode UTF-8 bytes')
+
+    @property
+    def json_body(self):
+        # Pecan then falls back to POST, which is empty.
+        raise ValueError('the body is read by solum.api.validation')
+
+    json = json_body
+
+    @property
+    def POST(self):
+        return multidict.NoVars(
+            'the body is read by solum.api.validation')
+
+
+class HeadAsGet:
+    """Answers HEAD as GET without the body. Pecan routes a RestController
+    only to the methods it defines, so HEAD was a 405 everywhere."""
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        if environ.get('REQUEST_METHOD') != 'HEAD':
+            return self.application(environ, start_response)
+        response = webob.Request(dict(environ, REQUEST_METHOD='GET')
+                                 ).get_response(self.application)
+        # webob sends no body for HEAD, and closes a streamed one unread.
+        return response(environ, start_response)
 
 
 def _remember_argspecs():
@@ -40,12 +88,13 @@ def _remember_argspecs():
 
 def setup_app():
     _remember_argspecs()
-    return pecan.make_app(
+    return HeadAsGet(pecan.make_app(
         root.RootController(),
         hooks=[hooks.BaseURLHook(), hooks.ContextHook(), hooks.ErrorHook()],
         force_canonical=False,
         guess_content_type_from_ext=False,
-        logging={})
+        request_cls=Request,
+        logging={}))
 
 
 def app_factory(global_config, **local_config):

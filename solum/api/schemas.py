@@ -1,15 +1,28 @@
-"""JSON schemas of every request body. Unknown fields are refused."""
+"""JSON schemas of every request body. Unknown fields are refused.
+
+Patterns end in \\Z, not $: jsonschema matches them with Python's re, where
+$ also matches before a final newline ("hello\\n" would be a valid name).
+"""
+
+from solum.db import types
 
 # App names become DNS labels in the app's URL.
-APP_NAME = r'^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$'
+APP_NAME = r'^[a-z]([a-z0-9-]{0,61}[a-z0-9])?\Z'
 NAME_RULE = ('1 to 63 lowercase letters, digits and hyphens, starting with '
              'a letter and not ending with a hyphen')
-LP_NAME = r'^[a-z0-9][a-z0-9._-]{0,99}$'
+LP_NAME = r'^[a-z0-9][a-z0-9._-]{0,99}\Z'
 LP_NAME_RULE = ('1 to 100 lowercase letters, digits, dots, underscores and '
                 'hyphens, starting with a letter or digit')
 # git revisions: a branch, tag or commit; never an option (no leading '-').
-REVISION = r'^[A-Za-z0-9_][A-Za-z0-9._/+-]{0,254}$'
-ENV_NAME = r'^[A-Za-z_][A-Za-z0-9_]{0,127}$'
+REVISION = r'^[A-Za-z0-9_][A-Za-z0-9._/+-]{0,254}\Z'
+ENV_NAME = r'^[A-Za-z_][A-Za-z0-9_]{0,127}\Z'
+# An image reference: never an option, no whitespace or control characters
+# (it reaches command lines).
+DU_ID = r'^[^\s\x00-\x1f\x7f-\x9f-][^\s\x00-\x1f\x7f-\x9f]*\Z'
+DU_ID_RULE = ('an image reference; it may not start with "-" or contain '
+              'whitespace or control characters')
+# Replicas of one app, however it is scaled.
+MAX_REPLICAS = 1000
 
 ACTIONS = ['unittest', 'build', 'deploy']
 
@@ -51,7 +64,7 @@ PARAMETERS = {
             'type': 'object',
             'properties': {
                 'path': {'type': 'string', 'maxLength': 255,
-                         'pattern': r'^/[A-Za-z0-9_.~/?=&%-]*$'},
+                         'pattern': r'^/[A-Za-z0-9_.~/?=&%-]*\Z'},
                 'timeout': {'type': 'integer', 'minimum': 1,
                             'maximum': 3600},
             },
@@ -59,14 +72,17 @@ PARAMETERS = {
         },
         # The deployer driver of the app, among [deployer] driver and
         # allowed_drivers.
-        'deployer': {'type': 'string', 'pattern': '^[a-z0-9_-]{1,64}$'},
+        'deployer': {'type': 'string', 'pattern': r'^[a-z0-9_-]{1,64}\Z'},
         # See solum.deployer.autoscale.
         'autoscale': {
             'type': 'object',
             'properties': {
-                'min': {'type': 'integer', 'minimum': 1},
-                'max': {'type': 'integer', 'minimum': 1},
-                'target_rps': {'type': 'number', 'exclusiveMinimum': 0},
+                'min': {'type': 'integer', 'minimum': 1,
+                        'maximum': MAX_REPLICAS},
+                'max': {'type': 'integer', 'minimum': 1,
+                        'maximum': MAX_REPLICAS},
+                'target_rps': {'type': 'number', 'exclusiveMinimum': 0,
+                               'maximum': 1000000},
                 'target_cpu': {'type': 'number', 'exclusiveMinimum': 0,
                                'maximum': 100},
                 'cooldown': {'type': 'integer', 'minimum': 0,
@@ -118,8 +134,9 @@ WORKFLOW_CREATE = {
     'properties': {
         'actions': {'type': 'array', 'minItems': 1, 'uniqueItems': True,
                     'items': {'enum': ACTIONS}},
-        'du_id': {'type': 'string', 'minLength': 1, 'maxLength': 255},
-        'scale_target': {'type': 'integer', 'minimum': 1},
+        'du_id': {'type': 'string', 'maxLength': 255, 'pattern': DU_ID},
+        'scale_target': {'type': 'integer', 'minimum': 1,
+                         'maximum': MAX_REPLICAS},
     },
     'required': ['actions'],
     'additionalProperties': False,
@@ -184,7 +201,8 @@ PLAN = {
 ROLLBACK = {
     'type': 'object',
     'properties': {
-        'release': {'type': 'integer', 'minimum': 1},
+        'release': {'type': 'integer', 'minimum': 1,
+                    'maximum': types.INT32_MAX},
     },
     'additionalProperties': False,
 }
@@ -192,7 +210,8 @@ ROLLBACK = {
 SCALE = {
     'type': 'object',
     'properties': {
-        'replicas': {'type': 'integer', 'minimum': 1, 'maximum': 1000},
+        'replicas': {'type': 'integer', 'minimum': 1,
+                     'maximum': MAX_REPLICAS},
     },
     'required': ['replicas'],
     'additionalProperties': False,

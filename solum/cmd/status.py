@@ -1,5 +1,6 @@
 """solum-status upgrade check: is this installation ready to run?"""
 
+import re
 import sys
 
 from cryptography import fernet
@@ -60,13 +61,25 @@ class Checks(upgradecheck.UpgradeCommands):
             except (ValueError, TypeError):
                 problems.append('[security] keys must be Fernet keys '
                                 '(urlsafe base64 of 32 bytes)')
-        rpc.get_transport()  # registers and parses transport_url
-        if CONF.rpc_transport == 'messaging' and not CONF.transport_url:
-            problems.append('rpc_transport = messaging needs '
-                            'transport_url (e.g. rabbit://...)')
+        problems.extend(self._transport_problems())
         if problems:
             return Result(Code.FAILURE, '; '.join(problems))
         return Result(Code.SUCCESS)
+
+    @staticmethod
+    def _transport_problems():
+        try:
+            rpc.get_transport()  # registers and parses transport_url
+        except Exception as e:
+            # A check reports a broken setting; it does not crash on it.
+            # The error may quote the URL: never its password.
+            reason = re.sub(r'(://[^:/@]*:)[^@/]*@', r'\1***@', str(e))
+            return ['transport_url cannot be used (%s); give one like '
+                    'rabbit://user:password@host:5672/' % reason]
+        if CONF.rpc_transport == 'messaging' and not CONF.transport_url:
+            return ['rpc_transport = messaging needs transport_url (e.g. '
+                    'rabbit://...)']
+        return []
 
     _upgrade_checks = (
         ('Database schema', _check_schema),

@@ -14,6 +14,7 @@ from sqlalchemy import event
 from solum import conf
 from solum.common import exception
 from solum.db import models
+from solum.db import types
 
 CONF = conf.CONF
 
@@ -142,6 +143,31 @@ def _is_uuid(value):
     return uuidutils.is_uuid_like(value)
 
 
+def _findable(value):
+    """Could ``value`` name a row? PostgreSQL refuses a NUL in any string,
+    so such a lookup would fail rather than find nothing."""
+    return isinstance(value, str) and '\x00' not in value
+
+
+def _by_ident(model, context, ident):
+    """A query for a row by uuid, in the caller's projects (every project
+    for an administrator), or by name, only ever in the caller's own
+    project: names are unique per project, so across projects a name
+    would pick some other project's row."""
+    if _is_uuid(ident):
+        return _scoped(sa.select(model).where(model.uuid == ident), model,
+                       context)
+    project_id = context.project_id if context is not None else None
+    return (sa.select(model).where(model.name == ident)
+            .where(model.project_id == project_id))
+
+
+def _in_column(number):
+    """May ``number`` be a positive id of an Integer column? Outside it
+    cannot name a row, and SQLite cannot even compare it."""
+    return 0 < number <= types.INT32_MAX
+
+
 # ---------------------------------------------------------------- apps
 
 def create_app(context, values):
@@ -161,12 +187,13 @@ def create_app(context, values):
 
 
 def get_app(context, ident):
-    """An app by uuid or name, within the caller's projects."""
-    column = models.App.uuid if _is_uuid(ident) else models.App.name
-    with _read(context) as session:
-        query = _scoped(sa.select(models.App).where(column == ident),
-                        models.App, context)
-        app = session.scalars(query).first()
+    """An app by uuid (within the caller's projects) or name (within the
+    caller's own project)."""
+    app = None
+    if _findable(ident):
+        with _read(context) as session:
+            app = session.scalars(_by_ident(models.App, context,
+                                            ident)).first()
     if app is None:
         raise exception.NotFound(resource='App', id=ident)
     return app
@@ -201,8 +228,12 @@ def get_apps_by_uuid(uuids):
 
 def _paginate(session, query, model, limit, marker):
     if marker is not None:
-        marker_id = session.scalar(
-            sa.select(model.id).where(model.uuid == marker))
+        # The marker is looked up in the list itself: another project's
+        # (or app's) item is as unknown as one that does not exist.
+        marker_id = None
+        if _findable(marker):
+            marker_id = session.scalar(query.with_only_columns(model.id)
+                                       .where(model.uuid == marker))
         if marker_id is None:
             raise exception.BadRequest(
                 reason='marker %s does not name an item of this list' %
@@ -216,10 +247,8 @@ def _paginate(session, query, model, limit, marker):
 
 def update_app(context, ident, values):
     with _write(context) as session:
-        column = models.App.uuid if _is_uuid(ident) else models.App.name
-        query = _scoped(sa.select(models.App).where(column == ident),
-                        models.App, context)
-        app = session.scalars(query).first()
+        app = session.scalars(_by_ident(models.App, context,
+                                        ident)).first()
         if app is None:
             raise exception.NotFound(resource='App', id=ident)
         for key, value in values.items():
@@ -257,19 +286,22 @@ def set_app_url(app_id, app_url):
 
 
 def destroy_app(app_id):
-    """Remove an app with its workflows, transitions and logs."""
+    """Remove an app with its workflows, transitions, releases and logs."""
     with _write(None) as session:
         wf_uuids = list(session.scalars(
             sa.select(models.Workflow.uuid)
             .where(models.Workflow.app_id == app_id)))
+        # Scaling and autoscaling events are logged under the app itself.
+        log_uuids = wf_uuids + list(session.scalars(
+            sa.select(models.App.uuid).where(models.App.id == app_id)))
         wf_ids = sa.select(models.Workflow.id).where(
             models.Workflow.app_id == app_id)
         # Explicit deletes: SQLite only cascades with foreign_keys=ON.
         session.execute(sa.delete(models.WorkflowTransition).where(
             models.WorkflowTransition.workflow_id.in_(wf_ids)))
-        if wf_uuids:
+        if log_uuids:
             session.execute(sa.delete(models.LogLine).where(
-                models.LogLine.resource_uuid.in_(wf_uuids)))
+                models.LogLine.resource_uuid.in_(log_uuids)))
         session.execute(sa.delete(models.Workflow).where(
             models.Workflow.app_id == app_id))
         session.execute(sa.delete(models.Release).where(
@@ -335,6 +367,8 @@ def get_workflow(context, app, ident):
         try:
             number = int(ident)
         except (TypeError, ValueError):
+            raise exception.NotFound(resource='Workflow', id=ident)
+        if not _in_column(number):
             raise exception.NotFound(resource='Workflow', id=ident)
         query = query.where(models.Workflow.wf_id == number)
     with _read(context) as session:
@@ -486,6 +520,8 @@ def list_releases(app_id, limit=None, marker=None):
 
 
 def get_release(app_id, number):
+    if not _in_column(number):
+        raise exception.NotFound(resource='Release', id=number)
     with _read(None) as session:
         release = session.scalars(
             sa.select(models.Release)
@@ -573,12 +609,13 @@ def create_language_pack(context, values):
 
 
 def get_language_pack(context, ident):
-    column = (models.LanguagePack.uuid if _is_uuid(ident)
-              else models.LanguagePack.name)
-    with _read(context) as session:
-        query = _scoped(sa.select(models.LanguagePack).where(column == ident),
-                        models.LanguagePack, context)
-        lp = session.scalars(query).first()
+    """A language pack by uuid (within the caller's projects) or name
+    (within the caller's own project)."""
+    lp = None
+    if _findable(ident):
+        with _read(context) as session:
+            lp = session.scalars(_by_ident(models.LanguagePack, context,
+                                           ident)).first()
     if lp is None:
         raise exception.NotFound(resource='Language pack', id=ident)
     return lp
@@ -633,10 +670,12 @@ def create_plan(context, values):
 
 
 def get_plan(context, uuid):
-    with _read(context) as session:
-        query = _scoped(sa.select(models.Plan).where(models.Plan.uuid == uuid),
-                        models.Plan, context)
-        plan = session.scalars(query).first()
+    plan = None
+    if _findable(uuid):
+        with _read(context) as session:
+            query = _scoped(sa.select(models.Plan).where(
+                models.Plan.uuid == uuid), models.Plan, context)
+            plan = session.scalars(query).first()
     if plan is None:
         raise exception.NotFound(resource='Plan', id=uuid)
     return plan

@@ -4,6 +4,12 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy import types
 
+# What Integer and BigInteger columns hold on every backend (PostgreSQL
+# and MySQL INTEGER are 32-bit); a value outside cannot name a row.
+INT32_MAX = 2 ** 31 - 1
+INT64_MIN = -2 ** 63
+INT64_MAX = 2 ** 63 - 1
+
 
 class JSON(types.TypeDecorator):
     """A JSON column, (de)serialised with orjson on every backend.

@@ -36,8 +36,9 @@ class FaultWrapper:
         try:
             response = request.get_response(self.application)
         except Exception:
+            # The raw path: decoding it could fail here too.
             LOG.exception('Unexpected error serving %s %s', request.method,
-                          request.path)
+                          request.environ.get('PATH_INFO'))
             return self._fault(500, 'The server could not complete the '
                                     'request; see the solum-api log.')
         if response.status_int >= 400 and not _is_fault(response):

@@ -18,6 +18,7 @@ from solum.api.controllers.v1 import lookup
 from solum.api.controllers.v1 import releases as app_releases
 from solum.api.controllers.v1 import workflows
 from solum.builder import languagepacks
+from solum.common import context as solum_context
 from solum.common import crypto
 from solum.common import exception
 from solum.common import keystone
@@ -36,11 +37,14 @@ _STORED_FIELDS = ('name', 'description', 'languagepack', 'workflow_config',
                   'trigger_actions', 'ports', 'parameters')
 
 
-def _check_language_pack(context, name):
+def _check_language_pack(name, project_id):
     if name in languagepacks.BUILTIN or name == languagepacks.AUTO:
         return
+    # A pack is named within the app's project, where the builder looks.
+    owner = solum_context.RequestContext(project_id=project_id,
+                                         overwrite=False)
     try:
-        db_api.get_language_pack(context, name)
+        db_api.get_language_pack(owner, name)
     except exception.NotFound:
         raise exception.InvalidInput(
             reason='languagepack: unknown language pack %r; use one of %s, '
@@ -73,11 +77,26 @@ def _row_values(document):
 
 
 def _raw_content(document):
+    """The app file as given, without the private key."""
     shown = dict(document)
     if 'source' in shown:
         shown['source'] = {k: v for k, v in shown['source'].items()
                            if k != 'private_ssh_key'}
     return json.dumps(shown, sort_keys=True)
+
+
+def _stored_document(app):
+    """The app file an app was last given, from raw_content, or rebuilt
+    from its columns when that is missing or unreadable."""
+    try:
+        document = json.loads(app.raw_content or '')
+    except ValueError:
+        document = None
+    if isinstance(document, dict):
+        return document
+    document = {'version': 1, 'source': app.source}
+    document.update((k, getattr(app, k)) for k in _STORED_FIELDS)
+    return document
 
 
 class AppsController(rest.RestController):
@@ -121,7 +140,7 @@ class AppsController(rest.RestController):
         document = validation.validate(
             validation.parse_body(pecan.request, allow_yaml=True),
             schemas.APP_CREATE)
-        _check_language_pack(context, document['languagepack'])
+        _check_language_pack(document['languagepack'], context.project_id)
         _check_deployer(document)
         values = _row_values(document)
         values.setdefault('trigger_actions', ['unittest', 'build', 'deploy'])
@@ -151,7 +170,7 @@ class AppsController(rest.RestController):
             raise exception.Conflict(reason='app %s is being deleted' %
                                      app.uuid)
         if 'languagepack' in document:
-            _check_language_pack(context, document['languagepack'])
+            _check_language_pack(document['languagepack'], app.project_id)
         _check_deployer(document)
         # Nested source and workflow_config merge into what is there.
         if 'source' in document:
@@ -160,6 +179,9 @@ class AppsController(rest.RestController):
             document['workflow_config'] = dict(app.workflow_config,
                                                **document['workflow_config'])
         values = _row_values(document)
+        # raw_content shows the app file as it now stands.
+        values['raw_content'] = _raw_content(dict(_stored_document(app),
+                                                  **document))
         app = db_api.update_app(context, app.uuid, values)
         return views.app(app, common.base_url())
 

@@ -10,6 +10,7 @@ from solum import conf
 from solum.api import views
 from solum.common import exception
 from solum.db import api as db_api
+from solum.db import types
 
 CONF = conf.CONF
 _PAGE = 1000
@@ -18,9 +19,14 @@ _PAGE = 1000
 def _after_id():
     value = pecan.request.GET.get('since', '0')
     try:
-        return max(int(value), 0)
+        after = max(int(value), 0)
     except ValueError:
         raise exception.BadRequest(reason='since must be a log line id')
+    # Log line ids are BIGINT; the database cannot compare beyond.
+    if after > types.INT64_MAX:
+        raise exception.BadRequest(reason='since must be a log line id, '
+                                          'at most %d' % types.INT64_MAX)
+    return after
 
 
 def _text_line(line):

@@ -18,6 +18,7 @@ from solum.common import exception
 from solum.conductor import rpcapi as conductor_rpcapi
 from solum.conductor import states
 from solum.db import api as db_api
+from solum.db import types
 
 CONF = conf.CONF
 
@@ -160,8 +161,10 @@ class AppLogsController(rest.RestController):
                 tail = int(tail)
             except ValueError:
                 raise exception.BadRequest(reason='tail must be an integer')
-            if tail < 1:
-                raise exception.BadRequest(reason='tail must be at least 1')
+            if not 1 <= tail <= types.INT32_MAX:
+                raise exception.BadRequest(
+                    reason='tail must be between 1 and %d' %
+                    types.INT32_MAX)
         since = pecan.request.GET.get('since') or None
         if common.flag('follow'):
             return webob.Response(

@@ -225,6 +225,9 @@ class TestAppsUpdateDelete(base.APITestCase):
         wf = self.post_json('/v1/apps/%s/workflows' % self.app_id,
                             {'actions': ['build']}).json
         self.wait_for_workflow(wf['id'])
+        # Scaling events are logged under the app, not a workflow.
+        db_api.append_log_lines(self.app_id, base.PROJECT_A, 'deployer',
+                                ['scaled to 2 replica(s)'])
         self.delete('/v1/apps/%s' % self.app_id)
         for _ in range(200):
             if not self.get('/v1/apps').json:
@@ -233,6 +236,7 @@ class TestAppsUpdateDelete(base.APITestCase):
             time.sleep(0.02)
         self.get('/v1/apps/%s' % self.app_id, status=404)
         self.assertEqual([], db_api.get_log_lines(wf['id']))
+        self.assertEqual([], db_api.get_log_lines(self.app_id))
 
 
 class TestRawContent(base.APITestCase):
@@ -243,3 +247,35 @@ class TestRawContent(base.APITestCase):
         raw = json.loads(self.create_app(body=body).json['raw_content'])
         self.assertEqual('hello', raw['name'])
         self.assertNotIn('private_ssh_key', raw['source'])
+
+    def test_patch_refreshes_raw_content_without_secrets(self):
+        body = {'description': 'old',
+                'source': {'repository': 'https://git.example.com/a.git',
+                           'revision': 'main'},
+                'workflow_config': {'run_cmd': 'python app.py'}}
+        app_id = self.create_app(body=body).json['id']
+        resp = self.patch_json('/v1/apps/%s' % app_id, {
+            'description': 'new', 'source': {'revision': 'v2',
+                                             'private_ssh_key': 'NEWKEY'},
+            'ports': [8080]})
+        raw = json.loads(resp.json['raw_content'])
+        self.assertEqual('new', raw['description'])
+        self.assertEqual({'repository': 'https://git.example.com/a.git',
+                          'revision': 'v2'}, raw['source'])
+        self.assertEqual([8080], raw['ports'])
+        # What the PATCH did not touch stays as first given.
+        self.assertEqual({'run_cmd': 'python app.py'},
+                         raw['workflow_config'])
+        self.assertEqual(1, raw['version'])
+        self.assertNotIn('NEWKEY', db_api.get_app(None, app_id).raw_content)
+        self.assertEqual(raw, json.loads(
+            self.get('/v1/apps/%s' % app_id).json['raw_content']))
+
+    def test_patch_rebuilds_raw_content_it_cannot_read(self):
+        app_id = self.create_app().json['id']
+        db_api.update_app(None, app_id, {'raw_content': None})
+        raw = json.loads(self.patch_json('/v1/apps/%s' % app_id, {
+            'description': 'd'}).json['raw_content'])
+        self.assertEqual(('hello', 'd', 'python'),
+                         (raw['name'], raw['description'],
+                          raw['languagepack']))

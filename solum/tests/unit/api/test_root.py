@@ -53,3 +53,11 @@ class TestPipeline(base.DbTestCase):
     def test_request_id_header(self):
         self.assertIn('x-openstack-request-id',
                       {k.lower() for k in self.app.get('/').headers})
+
+    def test_head_answers_like_get(self):
+        for path in ('/', '/v1', '/v1/apps'):
+            resp = self.app.head(path, status=200)
+            self.assertEqual(b'', resp.body)
+            self.assertEqual('application/json', resp.content_type)
+        self.app.head('/v1/nothing', status=404)
+        self.app.head('/v1/apps/nope', status=404)

@@ -106,3 +106,27 @@ class TestWorkflows(base.APITestCase):
         resp = self.app.post(self.path, 'nope', headers=self.headers(
             **{'Content-Type': 'application/json'}), status=400)
         self.assertIn('invalid JSON', json.loads(resp.text)['faultstring'])
+
+    def test_du_id_is_no_option_and_has_no_spaces(self):
+        for du_id in ('-oProxyCommand=x', '--rm', 'img name', 'img\tx',
+                      'img\x07', 'img\n'):
+            resp = self.start(actions=['deploy'], du_id=du_id, status=400)
+            self.assertIn('du_id', resp['faultstring'])
+            self.assertIn('"-"', resp['faultstring'])
+        self.assertEqual([], self.get(self.path).json)
+
+    def test_head_is_get_without_a_body(self):
+        wf = self.start(actions=['build'])
+        path = '%s/%d' % (self.path, wf['wf_id'])
+        got = self.get(path)
+        head = self.app.head(path, headers=self.headers(), status=200)
+        self.assertEqual(b'', head.body)
+        self.assertEqual(got.headers['Content-Type'],
+                         head.headers['Content-Type'])
+        self.assertEqual(got.headers['Content-Length'],
+                         head.headers['Content-Length'])
+        self.app.head(self.path + '/99', headers=self.headers(), status=404)
+        # A followed log answers HEAD too, with no body.
+        head = self.app.head(path + '/logs?follow=true',
+                             headers=self.headers(), status=200)
+        self.assertEqual(b'', head.body)

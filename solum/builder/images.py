@@ -10,6 +10,7 @@ from solum import conf
 from solum.builder import cgroups
 from solum.builder import containerfile as containerfile_check
 from solum.builder import languagepacks
+from solum.builder import netns
 from solum.builder import process
 from solum.builder import reasons
 from solum.builder import source
@@ -87,7 +88,9 @@ def label_instruction(labels):
 
 
 def buildah_command(context_dir, containerfile, tag, labels, secret_file,
-                    iid_file):
+                    iid_file, network=None):
+    """The ``buildah bud`` argument list; ``network`` is the build's
+    netns.BuildNetwork (the caller runs the command in it) or None."""
     # --force-rm: a failed (or terminated) build leaves no working
     # container behind.
     cmd = ['buildah', 'bud', '--layers', '--force-rm',
@@ -101,9 +104,15 @@ def buildah_command(context_dir, containerfile, tag, labels, secret_file,
            '--iidfile', iid_file,
            '--format', 'oci']
     if CONF.builder.isolation == 'oci':
-        # The build steps share the host's network, as with chroot: the
-        # CNI/netavark bridge is not set up on these machines.
+        # The build steps share buildah's network namespace, as with
+        # chroot: the build network when there is one, else the host's
+        # (the CNI/netavark bridge is not set up on these machines).
         cmd += ['--network', 'host']
+    if network is not None:
+        # slirp4netns's forwarder: works whatever the host's resolvers
+        # are (a resolver on the host's loopback is not reachable from
+        # the build network, 10.0.2.3 forwards to it).
+        cmd += ['--dns', netns.DNS]
     if CONF.builder.ca_bundle and os.path.isfile(CONF.builder.ca_bundle):
         cmd += ['-v', '%s:%s:ro' % (CONF.builder.ca_bundle,
                                     languagepacks.CA_PATH)]
@@ -151,10 +160,14 @@ def build(workdir, src, recipe, tag, labels, log, project_id=None):
     with os.fdopen(fd, 'w') as f:
         f.write(env_secret(ca_path=languagepacks.CA_PATH if ca else None))
     iid_file = os.path.join(workdir, 'image-id')
-    cmd = buildah_command(src, containerfile, tag, cli_labels, secret,
-                          iid_file)
-    group = build_cgroup(log)
+    net = build_network(log)
+    group = None
     try:
+        cmd = buildah_command(src, containerfile, tag, cli_labels, secret,
+                              iid_file, network=net)
+        if net is not None:
+            cmd = net.command(cmd)
+        group = build_cgroup(log)
         process.run(cmd, log=log, timeout=CONF.builder.build_timeout,
                     env=_build_env(),
                     preexec_fn=group.preexec_fn() if group else None)
@@ -175,6 +188,8 @@ def build(workdir, src, recipe, tag, labels, log, project_id=None):
         if group:
             group.kill()
             group.remove()
+        if net is not None:
+            net.stop()
     with open(iid_file) as f:
         image_id = f.read().strip().replace('sha256:', '', 1)
     if recipe.pack == 'dockerfile':
@@ -185,6 +200,34 @@ def build(workdir, src, recipe, tag, labels, log, project_id=None):
                              'line with an unprivileged user' %
                              recipe.containerfile_path)
     return image_id
+
+
+def build_network(log):
+    """A started netns.BuildNetwork for one build, or None (the host's
+    network: ``build_network = host``, or ``auto`` where a namespace
+    cannot be set up, said in the service log and in the build's log)."""
+    mode = CONF.builder.build_network
+    if mode == 'host':
+        return None
+    ok, why = netns.available()
+    if ok:
+        try:
+            net = netns.BuildNetwork(sandbox=netns.sandbox()).start()
+        except (netns.NetnsError, OSError) as e:
+            ok, why = False, str(e)
+    if not ok:
+        if mode == 'private':
+            raise BuildError('cannot give the build a network of its own: '
+                             '%s' % why)
+        log('building on the host network: %s' % why)
+        return None
+    log('build network: a namespace of its own (slirp4netns, outbound '
+        'only: the host\'s loopback is not reachable; DNS %s)' % netns.DNS)
+    for name in netns.loopback_settings(os.environ,
+                                        CONF.builder.passthrough_env):
+        log('warning: %s points at the host\'s loopback, which the build '
+            'cannot reach' % name)
+    return net
 
 
 def build_cgroup(log):

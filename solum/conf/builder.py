@@ -68,6 +68,28 @@ opts = [
                      'everything left in it is killed when the build ends. '
                      'Without a writable cgroupfs (not root, not mounted) '
                      'builds run without it and the builder logs why.'),
+    cfg.StrOpt('build_network', default='auto',
+               choices=[
+                   ('auto', 'a network namespace of its own per build '
+                            'where the builder can make one, else the '
+                            'host\'s network (the reason is logged)'),
+                   ('private', 'a network namespace of its own per build, '
+                               'or the build fails'),
+                   ('host', 'the builder host\'s network namespace')],
+               help='Network of the build steps (RUN). "private" and '
+                    '"auto" run buildah in a new network namespace whose '
+                    'only way out is slirp4netns with '
+                    '--disable-host-loopback: outbound connections (pip, '
+                    'npm, git through the host\'s proxy or routes) work, '
+                    'DNS through 10.0.2.3, and nothing listening on the '
+                    'host\'s loopback (message broker, databases, the '
+                    'Solum API, the router, published container ports) '
+                    'is reachable. No host firewall rule or sysctl is '
+                    'changed. Needs root, unshare, nsenter, slirp4netns '
+                    'and /dev/net/tun. Services bound to the host\'s '
+                    'other addresses stay reachable, as from any machine '
+                    'on its network. With "host" every build step can '
+                    'reach the host\'s loopback services.'),
     cfg.IntOpt('build_nproc', default=1024, min=16,
                help='Process limit of a build (RLIMIT_NPROC through '
                     'buildah --ulimit nproc=N:N; works with chroot '
@@ -78,8 +100,9 @@ opts = [
                     'creates no cgroup, so build_memory and '
                     'build_cpu_shares do not apply (build_nproc and '
                     'build_timeout do). oci runs each build step with runc '
-                    'in its own cgroup (memory and CPU limits apply) on the '
-                    'host network.'),
+                    'in its own cgroup (memory and CPU limits apply). Both '
+                    'run the steps in buildah\'s network namespace: see '
+                    'build_network.'),
     cfg.StrOpt('ca_bundle', default='/etc/ssl/certs/ca-certificates.crt',
                help='Host CA bundle mounted read-only at build time (not '
                     'stored in the image) for pip and npm to trust an '

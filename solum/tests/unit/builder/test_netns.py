@@ -1,0 +1,460 @@
+"""Build networks (solum.builder.netns) and their use by images.build.
+
+No namespace is created here: unshare and slirp4netns are small fake
+programs (real processes, real pipes), the namespace identity of
+processes is faked, and only processes the tests start are ever
+inspected or killed.
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import fixtures
+
+from solum.builder import images
+from solum.builder import languagepacks
+from solum.builder import netns
+from solum.builder import process
+from solum.tests import base
+
+FAKE_UNSHARE = '''\
+import os, sys
+if os.environ.get('FAKE_UNSHARE') == 'fail':
+    sys.stderr.write('unshare: unshare failed: Operation not permitted\\n')
+    sys.exit(1)
+args = sys.argv[sys.argv.index('--') + 1:]
+os.execvp(args[0], args)
+'''
+
+FAKE_SLIRP = '''\
+import os, signal, sys, time
+args = sys.argv[1:]
+with open(os.environ['FAKE_SLIRP_ARGS'], 'w') as f:
+    f.write('\\n'.join(args))
+mode = os.environ.get('FAKE_SLIRP', 'ok')
+ready = int(args[args.index('--ready-fd') + 1])
+exit_fd = int(args[args.index('--exit-fd') + 1])
+if mode == 'fail':
+    print('open("/dev/net/tun", O_RDWR): No such device')
+    sys.exit(1)
+if mode == 'hang':
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    time.sleep(60)
+os.write(ready, b'1')
+os.close(ready)
+if mode == 'stubborn':
+    time.sleep(60)
+os.read(exit_fd, 1)
+'''
+
+
+def _open_fds():
+    return set(os.listdir('/proc/self/fd'))
+
+
+class FakeTools(base.TestCase):
+    """Fake unshare and slirp4netns; every pid in ``self.members`` (and
+    only those) is "in the build namespace"."""
+
+    def setUp(self):
+        super().setUp()
+        tmp = self.useFixture(fixtures.TempDir()).path
+        self.unshare = self._script(tmp, 'unshare', FAKE_UNSHARE)
+        self.slirp = self._script(tmp, 'slirp4netns', FAKE_SLIRP)
+        self.args_file = os.path.join(tmp, 'slirp-args')
+        self.useFixture(fixtures.EnvironmentVariable('FAKE_SLIRP_ARGS',
+                                                     self.args_file))
+        self.members = []
+        self.holder_ns = ('build',)
+        self.useFixture(fixtures.MonkeyPatch(
+            'solum.builder.netns.ns_id', self._ns_id))
+        self.useFixture(fixtures.MonkeyPatch(
+            'solum.builder.netns._pids', lambda: list(self.members)))
+        self.useFixture(fixtures.MonkeyPatch(
+            'solum.builder.netns.START_TIMEOUT', 5))
+        self.useFixture(fixtures.MonkeyPatch(
+            'solum.builder.netns.STOP_TIMEOUT', 2))
+
+    def _script(self, tmp, name, text):
+        path = os.path.join(tmp, name)
+        with open(path, 'w') as f:
+            f.write('#!%s\n%s' % (sys.executable, text))
+        os.chmod(path, 0o700)
+        return path
+
+    def _ns_id(self, pid='self'):
+        if pid == 'self':
+            return ('host',)
+        if int(pid) in self.members:
+            with open('/proc/%s/stat' % pid) as f:
+                if f.read().rsplit(')', 1)[1].split()[0] == 'Z':
+                    # As the kernel: a zombie has no namespaces left.
+                    raise FileNotFoundError(pid)
+            return ('build',)
+        return self.holder_ns
+
+    def net(self, **kw):
+        return netns.BuildNetwork(unshare=self.unshare,
+                                  slirp4netns=self.slirp, **kw)
+
+    def mode(self, unshare='ok', slirp='ok'):
+        self.useFixture(fixtures.EnvironmentVariable('FAKE_UNSHARE',
+                                                     unshare))
+        self.useFixture(fixtures.EnvironmentVariable('FAKE_SLIRP', slirp))
+
+    def assert_torn_down(self, net):
+        if net.holder is not None:
+            self.assertIsNotNone(net.holder.poll())
+        if net.slirp is not None:
+            self.assertIsNotNone(net.slirp.poll())
+        self.assertIsNone(net._hold_w)
+        self.assertIsNone(net._exit_w)
+        self.assertIsNone(net._output)
+
+
+class TestCommands(base.TestCase):
+
+    def test_slirp_command_disables_host_loopback(self):
+        cmd = netns.BuildNetwork().slirp_command(42, 5, 6)
+        self.assertEqual(['unshare', '--mount', '--propagation', 'private',
+                          '--', 'slirp4netns', '--configure',
+                          '--disable-host-loopback', '--mtu', '65520',
+                          '--ready-fd', '5', '--exit-fd', '6',
+                          '--enable-sandbox', '--enable-seccomp', '42',
+                          'tap0'], cmd)
+        cmd = netns.BuildNetwork(sandbox=False).slirp_command(42, 5, 6)
+        self.assertEqual('slirp4netns', cmd[0])
+        self.assertNotIn('--enable-sandbox', cmd)
+        self.assertIn('--disable-host-loopback', cmd)
+
+    def test_holder_and_wrapped_command(self):
+        net = netns.BuildNetwork()
+        self.assertEqual(['unshare', '--net', '--', 'cat'],
+                         net.holder_command())
+
+        class Holder:
+            pid = 1234
+        net.holder = Holder()
+        self.assertEqual(['nsenter', '--net=/proc/1234/ns/net', '--',
+                          'buildah', 'bud', '.'],
+                         net.command(['buildah', 'bud', '.']))
+
+    def test_buildah_command_uses_the_slirp_resolver(self):
+        args = ('/ctx', '/w/Containerfile', 'ref:1', None, '/w/env',
+                '/w/iid')
+        self.assertNotIn('--dns', images.buildah_command(*args))
+        cmd = images.buildah_command(*args, network=object())
+        self.assertEqual('10.0.2.3', cmd[cmd.index('--dns') + 1])
+        self.assertEqual(['-f', '/w/Containerfile', '-t', 'ref:1', '/ctx'],
+                         cmd[-5:])
+
+    def test_oci_isolation_shares_buildahs_namespace(self):
+        self.conf.config(isolation='oci', group='builder')
+        cmd = images.buildah_command('/c', '/f', 'r:1', None, '/e', '/i',
+                                     network=object())
+        self.assertEqual('host', cmd[cmd.index('--network') + 1])
+        self.assertIn('--dns', cmd)
+
+    def test_loopback_settings(self):
+        env = {'http_proxy': 'http://127.0.0.1:3128',
+               'HTTPS_PROXY': 'http://proxy.example:3128',
+               'all_proxy': 'socks5://[::1]:1080',
+               'no_proxy': 'localhost,127.0.0.1',
+               'PIP_INDEX_URL': 'http://localhost:3141/root/pypi/simple',
+               'PIP_EXTRA_INDEX_URL': 'https://a.example/simple '
+                                      'http://127.0.0.2/simple',
+               'PIP_TRUSTED_HOST': 'localhost'}
+        self.assertEqual(
+            ['http_proxy', 'all_proxy', 'PIP_INDEX_URL',
+             'PIP_EXTRA_INDEX_URL', 'PIP_TRUSTED_HOST'],
+            netns.loopback_settings(env, ['PIP_INDEX_URL',
+                                          'PIP_EXTRA_INDEX_URL',
+                                          'PIP_TRUSTED_HOST',
+                                          'http_proxy']))
+        self.assertEqual([], netns.loopback_settings(
+            {'https_proxy': 'http://10.0.0.1:3128'}))
+
+
+class TestBuildNetwork(FakeTools):
+
+    def test_start_and_stop(self):
+        self.mode()
+        before = _open_fds()
+        net = self.net().start()
+        self.assertIsNone(net.holder.poll())
+        self.assertIsNone(net.slirp.poll())
+        self.assertEqual(('build',), net.ns)
+        with open(self.args_file) as f:
+            args = f.read().split('\n')
+        self.assertIn('--disable-host-loopback', args)
+        self.assertEqual([str(net.holder.pid), 'tap0'], args[-2:])
+        net.stop()
+        self.assert_torn_down(net)
+        self.assertEqual(0, net.slirp.returncode)  # exited on --exit-fd
+        self.assertEqual(before, _open_fds())
+        net.stop()  # idempotent
+
+    def test_context_manager(self):
+        self.mode()
+        with self.net() as net:
+            self.assertIsNone(net.slirp.poll())
+        self.assert_torn_down(net)
+
+    def test_leftover_processes_are_killed(self):
+        self.mode()
+        net = self.net().start()
+        daemon = subprocess.Popen(['sleep', '60'], start_new_session=True)
+        self.addCleanup(daemon.kill)
+        self.members.append(daemon.pid)
+        self.assertEqual([daemon.pid], net.processes())
+        started = time.monotonic()
+        net.stop()
+        self.assertEqual(-9, daemon.wait(5))
+        self.assertLess(time.monotonic() - started, 2)
+        self.assert_torn_down(net)
+
+    def test_slirp_failure_says_why(self):
+        self.mode(slirp='fail')
+        before = _open_fds()
+        net = self.net()
+        e = self.assertRaises(netns.NetnsError, net.start)
+        self.assertEqual('slirp4netns exited 1: open("/dev/net/tun", '
+                         'O_RDWR): No such device', str(e))
+        self.assert_torn_down(net)
+        self.assertEqual(before, _open_fds())
+
+    def test_slirp_that_never_gets_ready_is_killed(self):
+        self.mode(slirp='hang')
+        self.useFixture(fixtures.MonkeyPatch(
+            'solum.builder.netns.START_TIMEOUT', 0.3))
+        self.useFixture(fixtures.MonkeyPatch(
+            'solum.builder.netns.STOP_TIMEOUT', 0.3))
+        net = self.net()
+        e = self.assertRaises(netns.NetnsError, net.start)
+        self.assertEqual('slirp4netns did not configure the network in '
+                         '0.3 s', str(e))
+        self.assert_torn_down(net)
+        self.assertEqual(-9, net.slirp.returncode)
+
+    def test_slirp_ignoring_its_exit_fd_is_killed(self):
+        self.mode(slirp='stubborn')
+        self.useFixture(fixtures.MonkeyPatch(
+            'solum.builder.netns.STOP_TIMEOUT', 0.3))
+        net = self.net().start()
+        net.stop()
+        self.assertEqual(-9, net.slirp.returncode)
+        self.assert_torn_down(net)
+
+    def test_unshare_failure_says_why(self):
+        self.mode(unshare='fail')
+        self.holder_ns = ('host',)
+        net = self.net()
+        e = self.assertRaises(netns.NetnsError, net.start)
+        self.assertEqual('unshare --net exited 1: unshare: unshare failed: '
+                         'Operation not permitted', str(e))
+        self.assertIsNone(net.slirp)
+        self.assert_torn_down(net)
+
+    def test_namespace_that_never_appears(self):
+        self.mode()
+        self.holder_ns = ('host',)
+        self.useFixture(fixtures.MonkeyPatch(
+            'solum.builder.netns.START_TIMEOUT', 0.2))
+        net = self.net()
+        e = self.assertRaises(netns.NetnsError, net.start)
+        self.assertEqual('unshare --net made no namespace in 0.2 s', str(e))
+        self.assert_torn_down(net)
+
+    def test_missing_program(self):
+        net = netns.BuildNetwork(unshare='/nonexistent/unshare')
+        e = self.assertRaises(netns.NetnsError, net.start)
+        self.assertIn('cannot run /nonexistent/unshare', str(e))
+        self.assert_torn_down(net)
+
+
+class TestAvailable(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        netns.reset()
+        self.addCleanup(netns.reset)
+        self.started = []
+
+        def start(net):
+            self.started.append(net.sandbox)
+            if net.sandbox in self.failing:
+                raise netns.NetnsError('slirp4netns exited 1: seccomp')
+            return net
+        self.failing = ()
+        self.useFixture(fixtures.MonkeyPatch(
+            'solum.builder.netns.BuildNetwork.start', start))
+        self.useFixture(fixtures.MonkeyPatch(
+            'solum.builder.netns.BuildNetwork.stop', lambda net: None))
+        self.useFixture(fixtures.MonkeyPatch('os.geteuid', lambda: 0))
+        self.useFixture(fixtures.MonkeyPatch(
+            'shutil.which', lambda name: '/usr/bin/' + name))
+        self.useFixture(fixtures.MonkeyPatch(
+            'os.path.exists', lambda path: True))
+
+    def test_available_probed_once(self):
+        self.assertEqual((True, None), netns.available())
+        self.assertEqual((True, None), netns.available())
+        self.assertEqual([True], self.started)
+        self.assertTrue(netns.sandbox())
+
+    def test_without_sandbox_when_it_fails(self):
+        self.failing = (True,)
+        self.assertEqual((True, None), netns.available())
+        self.assertEqual([True, False], self.started)
+        self.assertFalse(netns.sandbox())
+
+    def test_probe_failure(self):
+        self.failing = (True, False)
+        self.assertEqual((False, 'slirp4netns exited 1: seccomp'),
+                         netns.available())
+
+    def test_not_root(self):
+        self.useFixture(fixtures.MonkeyPatch('os.geteuid', lambda: 1000))
+        self.assertEqual((False, 'not running as root (unshare --net '
+                                 'needs it)'), netns.available())
+        self.assertEqual([], self.started)
+
+    def test_no_slirp4netns(self):
+        self.useFixture(fixtures.MonkeyPatch(
+            'shutil.which',
+            lambda name: None if name == 'slirp4netns' else '/bin/' + name))
+        self.assertEqual((False, 'slirp4netns is not installed'),
+                         netns.available())
+
+
+class FakeNet:
+    instances = []
+
+    def __init__(self, sandbox=True):
+        self.sandbox = sandbox
+        self.stopped = 0
+        FakeNet.instances.append(self)
+
+    def start(self):
+        return self
+
+    def command(self, cmd):
+        return ['nsenter', '--net=/proc/7/ns/net', '--'] + cmd
+
+    def stop(self):
+        self.stopped += 1
+
+
+class TestImagesBuildNetwork(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        FakeNet.instances = []
+        self.lines = []
+        self.availability = (True, None)
+        self.useFixture(fixtures.MonkeyPatch(
+            'solum.builder.netns.available', lambda: self.availability))
+        self.useFixture(fixtures.MonkeyPatch(
+            'solum.builder.netns.BuildNetwork', FakeNet))
+        self.useFixture(fixtures.MonkeyPatch(
+            'solum.builder.netns.sandbox', lambda: True))
+
+    def test_host_mode_probes_nothing(self):
+        self.conf.config(build_network='host', group='builder')
+        self.availability = None  # would fail if used
+        self.assertIsNone(images.build_network(self.lines.append))
+        self.assertEqual([], self.lines)
+
+    def test_auto_falls_back_with_the_reason(self):
+        self.availability = (False, 'slirp4netns is not installed')
+        self.assertIsNone(images.build_network(self.lines.append))
+        self.assertEqual(['building on the host network: slirp4netns is '
+                          'not installed'], self.lines)
+
+    def test_auto_falls_back_when_a_start_fails(self):
+        def fail(net):
+            raise netns.NetnsError('slirp4netns exited 1')
+        self.useFixture(fixtures.MonkeyPatch(
+            'solum.tests.unit.builder.test_netns.FakeNet.start', fail))
+        self.assertIsNone(images.build_network(self.lines.append))
+        self.assertEqual(['building on the host network: slirp4netns '
+                          'exited 1'], self.lines)
+
+    def test_private_mode_fails_the_build(self):
+        self.conf.config(build_network='private', group='builder')
+        self.availability = (False, 'not running as root')
+        e = self.assertRaises(images.BuildError, images.build_network,
+                              self.lines.append)
+        self.assertEqual('cannot give the build a network of its own: not '
+                         'running as root', str(e))
+
+    def test_started_network_is_logged_with_loopback_warnings(self):
+        self.useFixture(fixtures.EnvironmentVariable(
+            'https_proxy', 'http://127.0.0.1:3128'))
+        net = images.build_network(self.lines.append)
+        self.assertIs(FakeNet.instances[0], net)
+        self.assertIn('the host\'s loopback is not reachable', self.lines[0])
+        self.assertEqual(['warning: https_proxy points at the host\'s '
+                          'loopback, which the build cannot reach'],
+                         self.lines[1:])
+
+    def _build(self, run):
+        self.useFixture(fixtures.MonkeyPatch(
+            'solum.builder.process.run', run))
+        tmp = self.useFixture(fixtures.TempDir()).path
+        src = os.path.join(tmp, 'src')
+        os.mkdir(src)
+        recipe = languagepacks.Recipe('python', containerfile=textwrap.dedent(
+            '''\
+            FROM localhost/solum/base-python:bookworm
+            RUN true
+            '''))
+        return images.build(tmp, src, recipe, 'localhost/solum/p/a:1',
+                            {'org.openstack.solum.project': 'p'},
+                            self.lines.append)
+
+    def test_build_runs_buildah_in_the_namespace_and_stops_it(self):
+        calls = []
+
+        def run(cmd, **kw):
+            calls.append(cmd)
+            iid = cmd[cmd.index('--iidfile') + 1]
+            with open(iid, 'w') as f:
+                f.write('sha256:abc\n')
+            return process.Result(0, [], 0)
+        self.assertEqual('abc', self._build(run))
+        self.assertEqual(['nsenter', '--net=/proc/7/ns/net', '--',
+                          'buildah', 'bud'], calls[0][:5])
+        self.assertIn('--dns', calls[0])
+        self.assertEqual(1, FakeNet.instances[0].stopped)
+
+    def test_network_stopped_after_failure_and_timeout(self):
+        def failed(cmd, **kw):
+            raise process.CommandError('buildah exited 1', returncode=1,
+                                       tail=['Error: building at STEP '
+                                             '"RUN true": exit status 1'])
+
+        def timed_out(cmd, **kw):
+            raise process.CommandError('buildah timed out', returncode=-9,
+                                       timed_out=True)
+        self.assertRaises(images.BuildError, self._build, failed)
+        e = self.assertRaises(images.BuildError, self._build, timed_out)
+        self.assertEqual('build timed out after 600 s', str(e))
+        self.assertEqual([1, 1], [n.stopped for n in FakeNet.instances])
+
+    def test_host_network_build_is_not_wrapped(self):
+        self.conf.config(build_network='host', group='builder')
+        calls = []
+
+        def run(cmd, **kw):
+            calls.append(cmd)
+            with open(cmd[cmd.index('--iidfile') + 1], 'w') as f:
+                f.write('abc')
+            return process.Result(0, [], 0)
+        self._build(run)
+        self.assertEqual('buildah', calls[0][0])
+        self.assertNotIn('--dns', calls[0])
+        self.assertEqual([], FakeNet.instances)

@@ -32,8 +32,31 @@ opts = [
                 help='Put an Octavia load balancer in front of each app; '
                      'its address is the app\'s URL.'),
     cfg.BoolOpt('enable_alarms', default=False,
-                help='Create Aodh alarms on Gnocchi\'s CPU metric that '
-                     'signal the scaling policies (needs Gnocchi).'),
+                help='Create Aodh alarms on the members\' CPU use that '
+                     'signal the scaling policies (needs the metric store '
+                     'of alarm_backend).'),
+    cfg.StrOpt('alarm_backend', default='gnocchi',
+               choices=[('gnocchi', 'OS::Aodh::'
+                         'GnocchiAggregationByResourcesAlarm on Gnocchi\'s '
+                         'cpu metric (rate:mean) of the instances whose '
+                         'server_group is the stack'),
+                        ('prometheus', 'OS::Aodh::PrometheusAlarm: '
+                         'prometheus_cpu_query, through Aodh\'s '
+                         'metric-storage endpoint')],
+               help='Where the CPU alarms (enable_alarms) read the '
+                    'members\' CPU use.'),
+    cfg.StrOpt('prometheus_cpu_query',
+               default="avg(rate(ceilometer_cpu{server_group='STACK_ID'}"
+                       "[WINDOWs])) / 10000000",
+               help='PromQL of an app\'s mean CPU use in % of one vCPU '
+                    '(alarm_backend = prometheus); the alarms compare it '
+                    'with the app\'s target_cpu. Heat replaces STACK_ID '
+                    '(the stack\'s id, which each member carries as its '
+                    'metering.server_group metadata), STACK_NAME and '
+                    'WINDOW (alarm_granularity, in seconds); Aodh adds '
+                    'the project\'s label. The default reads Ceilometer\'s '
+                    'cumulative cpu (ns) labelled with server_group; '
+                    'adapt it to the labels of your telemetry pipeline.'),
     cfg.BoolOpt('wait_for_ready', default=False,
                 help='Container hosts signal a wait condition once the '
                      'app answers its health path; the stack completes '
@@ -55,10 +78,16 @@ opts = [
                     'before a deploy completes (load balancer only).'),
     cfg.PortOpt('lb_port', default=80,
                 help='Port of the load balancer\'s listener.'),
-    cfg.IntOpt('alarm_granularity', default=600, min=1,
-               help='Granularity (s) of the CPU alarms.'),
+    cfg.IntOpt('alarm_granularity', default=300, min=1,
+               help='Seconds: the granularity of the Gnocchi CPU alarms, '
+                    'which must be one of the archive policy\'s (300 in '
+                    'Ceilometer\'s ceilometer-low), and the rate window '
+                    '(WINDOW) of prometheus_cpu_query, which must hold '
+                    'two samples of each member.'),
     cfg.IntOpt('alarm_evaluation_periods', default=1, min=1,
-               help='Periods over the threshold before an alarm fires.'),
+               help='Periods over the threshold before a Gnocchi alarm '
+                    'fires (Prometheus alarms compare the query\'s value '
+                    'at each evaluation).'),
     cfg.IntOpt('cooldown', default=60, min=0,
                help='Seconds after a scale-up before the next one, when '
                     'the app\'s autoscale policy sets no cooldown (a '

@@ -19,11 +19,13 @@ Usage::
     minicloud.py status
     minicloud.py reset                # down + delete the state directory
 
-Services: keystone, glance, placement, neutron, nova, heat, aodh; `all`
-(the default) is every one. `up NAME` also brings up what NAME needs
-(nova: keystone, glance, placement, neutron). Heat, Nova, Placement,
-Neutron and Aodh use the MariaDB and RabbitMQ already running on
-127.0.0.1 (tools/ensure-services.sh starts them).
+Services: keystone, glance, placement, neutron, nova, heat, prometheus,
+aodh; `all` (the default) is every one. `up NAME` also brings up what
+NAME needs (nova: keystone, glance, placement, neutron; aodh:
+prometheus). Heat, Nova, Placement, Neutron and Aodh use the MariaDB and
+RabbitMQ already running on 127.0.0.1 (tools/ensure-services.sh starts
+them); Prometheus and its Pushgateway are Debian packages, installed
+with apt-get when missing.
 
 Environment:
     MINICLOUD_VENV   virtualenv of the services
@@ -215,6 +217,43 @@ def pip_install(packages):
     log(f"install done in {time.monotonic() - t:.0f} s")
 
 
+def apt_missing(packages):
+    """The Debian packages (package -> a file it installs) not there."""
+    return sorted(p for p, f in packages.items() if not os.path.exists(f))
+
+
+def apt_install(packages):
+    """apt-get install the missing Debian packages (as root); when that
+    fails (package lists missing or stale), apt-get update and once more.
+    The packages' scripts do not start their services here (policy-rc.d);
+    minicloud runs its own copy on loopback."""
+    missing = apt_missing(packages)
+    if not missing:
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        raise MinicloudError(
+            f"Debian packages {', '.join(missing)} are missing and cannot "
+            "be installed here (needs apt-get as root): install them first")
+    os.makedirs(path("logs"), exist_ok=True)
+    apt_log = path("logs", "apt-install.log")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    log(f"apt-get install {' '.join(missing)} (log: {apt_log})")
+    t = time.monotonic()
+    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends",
+               *missing]
+    try:
+        run(install, apt_log, env=env, timeout=600)
+    except MinicloudError:
+        log("apt-get install failed: apt-get update, then once more")
+        run(["apt-get", "update", "-q"], apt_log, env=env, timeout=600)
+        run(install, apt_log, env=env, timeout=600)
+    still = apt_missing(packages)
+    if still:
+        raise MinicloudError(f"apt-get installed {', '.join(still)} but "
+                             f"their files are not there; see {apt_log}")
+    log(f"apt install done in {time.monotonic() - t:.0f} s")
+
+
 # ---------------------------------------------------------------- keystone
 
 class RestError(MinicloudError):
@@ -305,6 +344,7 @@ class UwsgiService:
     port = None
     packages = []
     health_path = "/"
+    kind = "uwsgi"
 
     @property
     def url(self):
@@ -417,7 +457,7 @@ class UwsgiService:
     def down(self):
         pid = self.running()
         if pid:
-            log(f"{self.name}: stopping uwsgi (pid {pid})")
+            log(f"{self.name}: stopping {self.kind} (pid {pid})")
             stop_pid(pid)
             log(f"{self.name}: stopped")
         else:
@@ -918,6 +958,46 @@ class Api(UwsgiService):
         return http_answers(self.url + self.health_path)
 
 
+class HttpDaemon(Api):
+    """A component's HTTP server that is a program of its own (not a
+    WSGI app under uwsgi), such as Prometheus: `args` after the binary,
+    output to logs/NAME.log, readiness by GET health_path."""
+
+    def __init__(self, name, port, binary, args, health_path="/"):
+        super().__init__(name, port, None, health_path)
+        self.binary = binary
+        self.args = args
+        self.kind = os.path.basename(binary)
+
+    @property
+    def uwsgi_log(self):  # the process's own output
+        return path("logs", f"{self.name}.log")
+
+    def running(self):
+        return pid_alive(self.pidfile, expect=os.path.basename(self.binary))
+
+    def answering(self):
+        return http_ok(self.url + self.health_path)
+
+    def launch(self):
+        self._proc = None
+        if self.running():
+            return
+        if port_in_use(self.port):
+            raise MinicloudError(
+                f"{HOST}:{self.port} is already in use by a process that "
+                f"minicloud did not start from {STATE} (no live pidfile "
+                f"{self.pidfile}); stop it first (ss -ltnp)")
+        log(f"{self.name}: starting on {HOST}:{self.port} "
+            f"(log: {self.uwsgi_log})")
+        with open(self.uwsgi_log, "a") as out:
+            self._proc = subprocess.Popen(
+                [self.binary, *self.args], stdin=subprocess.DEVNULL,
+                stdout=out, stderr=subprocess.STDOUT, cwd=STATE,
+                start_new_session=True)
+        write_file(self.pidfile, f"{self._proc.pid}\n")
+
+
 class Daemon:
     """A non-HTTP process of a Component (heat-engine, nova-compute...).
 
@@ -1021,6 +1101,7 @@ class Component:
 
     name = None
     packages = []
+    apt_packages = {}  # Debian package -> a file it installs
     requires = []
     databases = []
     service_user = None
@@ -1047,14 +1128,32 @@ class Component:
         return read_cloud().get("versions", {}).get(self.name) == \
             self.version()
 
+    def installed(self):
+        return ((not self.packages
+                 or installed_current(self.name, self.packages))
+                and not apt_missing(self.apt_packages))
+
     def is_current(self):
-        return (installed_current(self.name, self.packages)
+        return (self.installed()
                 and all(p.running() and p.answering() for p in self.procs)
                 and self.fixtures_current())
 
     def configure(self):
         for d in (f"etc/{self.name}", f"data/{self.name}", "logs", "run"):
             os.makedirs(path(d), exist_ok=True)
+
+    def config_digest(self):
+        """Digest of the files configure() writes (etc/NAME/)."""
+        h = hashlib.sha256()
+        etc = path("etc", self.name)
+        for root, dirs, files in os.walk(etc):
+            dirs.sort()
+            for name in sorted(files):
+                filename = os.path.join(root, name)
+                h.update(os.path.relpath(filename, etc).encode() + b"\0")
+                with open(filename, "rb") as f:
+                    h.update(f.read() + b"\0")
+        return h.hexdigest()
 
     def bootstrap(self):
         marker = path("data", self.name, ".db-synced")
@@ -1662,13 +1761,90 @@ lock_path = {path("data", "heat", "lock")}
         return data
 
 
+class Prometheus(Component):
+    """Prometheus and its Pushgateway (Debian packages), the metric store
+    of Aodh's `prometheus` alarms (OS::Aodh::PrometheusAlarm).
+
+    Metrics reach it as Ceilometer's Prometheus publisher sends them: a
+    push to the Pushgateway, which Prometheus scrapes every second. The
+    catalog's `metric-storage` endpoint (where a cloud runs Aetos, the
+    Keystone-aware proxy) is Prometheus itself: Aodh's evaluator finds it
+    there, and its queries pass through unauthenticated.
+    """
+
+    name = "prometheus"
+    apt_packages = {"prometheus": "/usr/bin/prometheus",
+                    "prometheus-pushgateway":
+                        "/usr/bin/prometheus-pushgateway"}
+    requires = ["keystone"]
+    port = 9090
+    pushgateway_port = 9091
+    scrape_interval = 1  # s: a pushed sample is queryable within ~1 s
+    catalog = [("metric-storage", "prometheus", f"http://{HOST}:{port}")]
+
+    def __init__(self):
+        super().__init__()
+        self.pushgateway = HttpDaemon(
+            "pushgateway", self.pushgateway_port,
+            self.apt_packages["prometheus-pushgateway"],
+            [f"--web.listen-address={HOST}:{self.pushgateway_port}"],
+            "/-/ready")
+        self.server = HttpDaemon(
+            "prometheus", self.port, self.apt_packages["prometheus"],
+            [f"--config.file={path('etc', 'prometheus', 'prometheus.yml')}",
+             f"--storage.tsdb.path={path('data', 'prometheus', 'tsdb')}",
+             "--storage.tsdb.retention.time=1d",
+             f"--web.listen-address={HOST}:{self.port}"],
+            "/-/ready")
+        self.procs = [self.pushgateway, self.server]
+
+    def spec(self):
+        return [*super().spec(), self.scrape_interval,
+                self.pushgateway_port]
+
+    def configure(self):
+        super().configure()
+        os.makedirs(path("data", "prometheus", "tsdb"), exist_ok=True)
+        write_file(path("etc", "prometheus", "prometheus.yml"), f"""\
+# Written by tools/minicloud/minicloud.py; rewritten on every `up`.
+global:
+  scrape_interval: {self.scrape_interval}s
+  scrape_timeout: {self.scrape_interval}s
+  evaluation_interval: 15s
+scrape_configs:
+  # Ceilometer's prometheus:// publisher pushes here; honor_labels keeps
+  # the pushed job and labels (project, resource, server_group...).
+  - job_name: pushgateway
+    honor_labels: true
+    static_configs:
+      - targets: ['{HOST}:{self.pushgateway_port}']
+""")
+
+    def bootstrap(self):
+        pass  # no database: Prometheus keeps its own TSDB in data/
+
+    def cloud_data(self):
+        data = super().cloud_data()
+        data["prometheus"] = {
+            "url": self.server.url,
+            "pushgateway": self.pushgateway.url,
+            "scrape_interval": self.scrape_interval,
+            "project_label": "project"}
+        return data
+
+
 class Aodh(Component):
     name = "aodh"
     packages = ["aodh", "uwsgi", "PyMySQL"]
-    requires = ["keystone"]
+    # The evaluator loads its prometheus evaluator only when the catalog
+    # has a metric-storage endpoint at its start.
+    requires = ["keystone", "prometheus"]
     databases = ["aodh"]
     service_user = "aodh"
     catalog = [("alarming", "aodh", f"http://{HOST}:8042")]
+    # Seconds between two evaluations of every alarm (Aodh's default is
+    # 60): an alarm fires within this (plus the query's own window).
+    evaluation_interval = 2
 
     def __init__(self):
         super().__init__()
@@ -1678,6 +1854,14 @@ class Aodh(Component):
             Daemon(f"aodh-{d}", [*conf, "--log-file",
                                  path("logs", f"aodh-{d}.log")])
             for d in ("evaluator", "notifier", "listener")]
+
+    def spec(self):
+        return [*super().spec(), self.requires, self.evaluation_interval]
+
+    def cloud_data(self):
+        data = super().cloud_data()
+        data["aodh"] = {"evaluation_interval": self.evaluation_interval}
+        return data
 
     def configure(self):
         super().configure()
@@ -1717,7 +1901,7 @@ gnocchi_external_project_owner = service
 {authtoken("aodh", self.password)}
 {service_credentials}
 [evaluator]
-evaluation_interval = 10
+evaluation_interval = {self.evaluation_interval}
 """)
         # aodh.wsgi.api hard-codes argv=[]: pass the config file ourselves
         write_file(os.path.join(etc, "wsgi.py"), f"""\
@@ -1773,7 +1957,7 @@ KEYSTONE = Keystone()
 # Start order; `down` goes in reverse.
 SERVICES = {c.name: c for c in (
     KeystoneComponent(KEYSTONE), Glance(), Placement(), Neutron(), Nova(),
-    Heat(), Aodh())}
+    Heat(), Prometheus(), Aodh())}
 
 
 def selected(names):
@@ -1796,15 +1980,35 @@ def selected(names):
 
 
 def install_all(comps):
-    """One pip run for every component whose packages are not current."""
-    todo = [c for c in comps if not installed_current(c.name, c.packages)]
-    if not todo:
-        return
-    packages = sorted({p for c in todo for p in c.packages})
-    pip_install(packages)
-    for c in todo:
-        write_file(os.path.join(VENV, f".minicloud-{c.name}.sha256"),
-                   lock_digest(c.packages) + "\n")
+    """One pip run for every component whose packages are not current,
+    and meanwhile one apt-get run for the Debian packages missing."""
+    apt = {}
+    for c in comps:
+        apt.update(c.apt_packages)
+    apt_errors = []
+
+    def install_apt():
+        try:
+            apt_install(apt)
+        except Exception as e:  # noqa: BLE001 - raised below
+            apt_errors.append(e)
+    apt_thread = None
+    if apt_missing(apt):
+        apt_thread = threading.Thread(target=install_apt)
+        apt_thread.start()
+    try:
+        todo = [c for c in comps if c.packages
+                and not installed_current(c.name, c.packages)]
+        if todo:
+            pip_install(sorted({p for c in todo for p in c.packages}))
+            for c in todo:
+                write_file(os.path.join(VENV, f".minicloud-{c.name}.sha256"),
+                           lock_digest(c.packages) + "\n")
+    finally:
+        if apt_thread is not None:
+            apt_thread.join()
+    if apt_errors:
+        raise apt_errors[0]
 
 
 def keystone_ids(api):
@@ -1837,8 +2041,21 @@ def cmd_up(args):
         if dbs:
             ensure_databases(dbs)
             ensure_vhost()
+        stale_procs = []
         for c in todo:
+            before = c.config_digest()
             c.configure()
+            if c.config_digest() != before:
+                # Running processes still have the old config: restart.
+                stale_procs += [p for p in c.procs if p.running()]
+        if stale_procs:
+            log("config changed, restarting "
+                f"{', '.join(p.name for p in stale_procs)}")
+            threads = [threading.Thread(target=p.down) for p in stale_procs]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
         errors = []
 
         def sync(c):

@@ -219,6 +219,8 @@ class HeatDriver(base.Driver):
             'subnet': CONF.heat.subnet,
             'enable_lb': CONF.heat.enable_lb,
             'enable_alarms': CONF.heat.enable_alarms,
+            'alarm_backend': CONF.heat.alarm_backend,
+            'prometheus_cpu_query': CONF.heat.prometheus_cpu_query,
             'wait_for_ready': CONF.heat.wait_for_ready,
             'ready_timeout': CONF.heat.ready_timeout,
             'alarm_granularity': CONF.heat.alarm_granularity,

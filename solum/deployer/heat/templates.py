@@ -24,6 +24,15 @@ MEMBER_TYPE = 'Solum::Member'
 # CPU thresholds (in % of one vCPU) used when the app sets no target_cpu.
 DEFAULT_CPU_HIGH = 80
 DEFAULT_CPU_LOW = 20
+ALARM_BACKENDS = ('gnocchi', 'prometheus')
+# The members' mean CPU use in % of one vCPU, from Ceilometer's cumulative
+# ``cpu`` (ns) as a Prometheus pipeline names it (``ceilometer_cpu``),
+# selected by the members' metering.server_group. Heat puts in STACK_ID,
+# STACK_NAME and WINDOW (alarm_granularity, s); Aodh adds the project.
+# Same text as app.yaml's default and [heat] prometheus_cpu_query's.
+DEFAULT_PROMETHEUS_CPU_QUERY = (
+    "avg(rate(ceilometer_cpu{server_group='STACK_ID'}[WINDOWs]))"
+    " / 10000000")
 
 
 def read(name):
@@ -98,10 +107,11 @@ def parameters(app, release, replicas, settings):
     """Parameters of the app's stack.
 
     ``settings`` is a dict of the operator's choices: variant, flavor,
-    host_image, network, subnet, enable_lb, enable_alarms, wait_for_ready,
-    ready_timeout, alarm_granularity, alarm_evaluation_periods, lb_port,
-    cooldown, quota, health_timeout, and the app image: glance_id,
-    image_url, image_token, image_ref.
+    host_image, network, subnet, enable_lb, enable_alarms, alarm_backend,
+    prometheus_cpu_query, wait_for_ready, ready_timeout,
+    alarm_granularity, alarm_evaluation_periods, lb_port, cooldown, quota,
+    health_timeout, and the app image: glance_id, image_url, image_token,
+    image_ref.
     """
     config = release.config or {}
     app_params = app.parameters or {}
@@ -113,11 +123,17 @@ def parameters(app, release, replicas, settings):
     port = int(config.get('port') or settings.get('default_port') or 8080)
     low, high, desired = scaling_bounds(app_params, replicas,
                                         settings.get('quota', -1))
-    granularity = int(settings.get('alarm_granularity') or 600)
+    granularity = int(settings.get('alarm_granularity') or 300)
+    backend = settings.get('alarm_backend') or 'gnocchi'
+    if backend not in ALARM_BACKENDS:
+        raise ValueError('unknown alarm backend %r (one of %s)' %
+                         (backend, ', '.join(ALARM_BACKENDS)))
     cpu_high = float(policy.get('target_cpu') or DEFAULT_CPU_HIGH)
     cpu_low = min(cpu_high / 4.0, DEFAULT_CPU_LOW)
-    cooldown = int(policy.get('cooldown') or settings.get('cooldown') or
-                   60)
+    # 0 is a cooldown too (no pause), not "unset"
+    cooldown = next((int(c) for c in (policy.get('cooldown'),
+                                      settings.get('cooldown'))
+                     if c is not None and c != ''), 60)
     run_cmd = config.get('run_cmd') or ''
     health_path = health.get('path') or '/'
     variant = settings.get('variant', 'container_host')
@@ -150,9 +166,14 @@ def parameters(app, release, replicas, settings):
         'scale_down_cooldown': max(cooldown, 5 * cooldown),
         'cpu_high_threshold': cpu_threshold(cpu_high, granularity),
         'cpu_low_threshold': cpu_threshold(cpu_low, granularity),
+        'cpu_high_percent': cpu_high,
+        'cpu_low_percent': cpu_low,
         'alarm_granularity': granularity,
         'alarm_evaluation_periods': int(
             settings.get('alarm_evaluation_periods') or 1),
+        'alarm_backend': backend,
+        'prometheus_cpu_query': (settings.get('prometheus_cpu_query') or
+                                 DEFAULT_PROMETHEUS_CPU_QUERY),
         'lb_port': int(settings.get('lb_port') or 80),
         'enable_lb': bool(settings.get('enable_lb')),
         'enable_alarms': bool(settings.get('enable_alarms')),

@@ -1,19 +1,23 @@
 """The Heat deployer driver against the real minicloud (Keystone, Glance,
-Nova with the fake virt driver, Heat).
+Nova with the fake virt driver, Heat, Aodh, Prometheus).
 
 ``TestHeatEndToEnd`` runs a Keystone-mode solum-all with ``[deployer]
 driver = heat``: alice creates an app (Solum makes the trust), deploys a
 Glance image of hers through the API, and Solum creates, scales, updates
 and deletes the app's stack acting through that trust.
-``TestHeatDriverErrors`` drives the driver directly (with a real trust)
-for the failures whose configuration differs per case.
+``TestHeatDriver`` drives the driver directly (with a real trust) for the
+failures whose configuration differs per case. ``TestHeatAlarmScaling``
+deploys a stack with its Prometheus CPU alarms on, and CPU samples pushed
+as Ceilometer publishes them make Aodh grow and shrink the group.
 
 What cannot be exercised here, for every test: the servers do not really
 boot under Nova's fake driver (user_data never runs, so the container
 host never fetches or runs the app and never signals its wait condition;
-the app URL is not probed), Octavia and Gnocchi are absent (the stacks
-are created with enable_lb and enable_alarms off; the full templates are
-only validated), and Zun is absent (the zun variant is only validated).
+the app URL is not probed, and no Ceilometer measures the servers: the
+test publishes their CPU), Octavia and Gnocchi are absent (the stacks
+are created with enable_lb off; the load balancer and the Gnocchi alarms
+are only validated), and Zun is absent (the zun variant is only
+validated).
 """
 
 import base64
@@ -22,6 +26,7 @@ import json
 import os
 import re
 import sqlite3
+import threading
 import time
 import types
 import unittest
@@ -337,15 +342,20 @@ class TestHeatMissingFlavor(HeatFunctionalTestCase):
         self.assertEqual('ERROR_STACK_CREATE_FAILED', shown['status'])
 
 
-class TestHeatDriver(HeatTestMixin, testtools.TestCase):
-    """The driver in this process, through a real trust of alice's: the
-    templates Heat validates, and the failures that need a configuration
-    of their own (each ends in StackCreateFailed, which the manager turns
-    into ERROR_STACK_CREATE_FAILED, with Heat's reason)."""
+class HeatDriverTestCase(HeatTestMixin, testtools.TestCase):
+    """The driver in this process, acting through a real trust of
+    alice's; ``heat_config`` adds [heat] options."""
+
+    services = SERVICES
+    heat_config = ''
+    app_parameters = {}
 
     def setUp(self):
         super().setUp()
-        self.cloud = ensure_cloud()
+        try:
+            self.cloud = cloud.ensure_cloud(self.services)
+        except cloud.CloudUnavailable as e:
+            self.skipTest('minicloud cannot run here: %s' % e)
         self.ks = self.cloud['keystone']
         self.useFixture(fixtures.Timeout(300, gentle=True))
         state = self.useFixture(fixtures.TempDir()).path
@@ -356,7 +366,7 @@ class TestHeatDriver(HeatTestMixin, testtools.TestCase):
                     '[heat]\nflavor = m1.tiny\n'
                     'host_image = solum-container-host\n'
                     'poll_interval = 0.3\npoll_max_interval = 2\n'
-                    'stack_timeout = 5\n')
+                    'stack_timeout = 5\n' + self.heat_config)
         self.conf = self.useFixture(config_fixture.Config(CONF))
         CONF(['--config-file', path], project='solum',
              default_config_files=[])
@@ -376,7 +386,8 @@ class TestHeatDriver(HeatTestMixin, testtools.TestCase):
         self.addCleanup(solum_keystone.delete_trust, self.trust_id)
         self.app = types.SimpleNamespace(
             uuid=str(uuid.uuid4()), name='direct', trust_id=self.trust_id,
-            project_id=self.ks['users'][USER]['project_id'], parameters={})
+            project_id=self.ks['users'][USER]['project_id'],
+            parameters=dict(self.app_parameters))
         self.image_id = upload_image(self.glance, self.app.uuid, 'direct')
         self.driver = heat_driver.HeatDriver()
         self.addCleanup(self.driver.undeploy, self.app)
@@ -386,6 +397,12 @@ class TestHeatDriver(HeatTestMixin, testtools.TestCase):
             number=1, uuid='r1', image='localhost/solum/p/direct:1',
             config={'port': 8080, 'glance_id': glance_id or self.image_id})
         return driver_mod.Target(self.app, release, 1)
+
+
+class TestHeatDriver(HeatDriverTestCase):
+    """The templates Heat validates, and the failures that need a
+    configuration of their own (each ends in StackCreateFailed, which the
+    manager turns into ERROR_STACK_CREATE_FAILED, with Heat's reason)."""
 
     def test_every_shipped_template_validates(self):
         """Every shipped template, as the driver renders it (each member
@@ -398,7 +415,9 @@ class TestHeatDriver(HeatTestMixin, testtools.TestCase):
             template, files, env = templates.stack_files(variant)
             for params in ({}, {'enable_lb': True, 'enable_alarms': True,
                                 'wait_for_ready': True, 'subnet': 's',
-                                'network': 'n'}):
+                                'network': 'n'},
+                           {'enable_alarms': True,
+                            'alarm_backend': 'prometheus'}):
                 result = heat.stacks.validate(
                     template=template, files=files,
                     environment=dict(env, parameters=params))
@@ -500,3 +519,181 @@ class TestHeatDriver(HeatTestMixin, testtools.TestCase):
         self.driver.undeploy(self.app)
         self.assertIsNone(self.stack_or_none(stack.stack_name))
         self.assertTrue(self.glance_gone(self.image_id))
+
+
+class CeilometerCpu:
+    """The ``cpu`` meter of some servers as a Ceilometer pipeline
+    publishes it to Prometheus: a counter of CPU time in ns per server
+    (``ceilometer_cpu``, labelled with the project, the server and the
+    server's metering.server_group), pushed to the Pushgateway, here every
+    0.3 s. ``load(servers, percent)`` sets how fast each server's counter
+    grows: ``percent`` of one vCPU (0: idle, the counter stays)."""
+
+    INTERVAL = 0.3
+
+    def __init__(self, project_id, server_group, job):
+        self.job = job
+        self.project_id = project_id
+        self.server_group = server_group
+        self._load = {}      # server id -> % of a vCPU
+        self._ns = {}        # server id -> counter
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = None
+        self.errors = []
+
+    def load(self, servers, percent):
+        with self._lock:
+            for server in servers:
+                self._load[server] = float(percent)
+                self._ns.setdefault(server, 10 ** 9)
+
+    def start(self, limit=240):
+        self._thread = threading.Thread(target=self._run, args=(limit,),
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, limit):
+        deadline = last = time.monotonic()
+        deadline += limit     # bounded, whatever the test does
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            now = time.monotonic()
+            with self._lock:
+                for server, percent in self._load.items():
+                    self._ns[server] += int(percent / 100 * 1e9 *
+                                            (now - last))
+                counters = dict(self._ns)
+            last = now
+            for server, ns in counters.items():
+                self._push(server, ns)
+            self._stop.wait(self.INTERVAL)
+
+    def _push(self, server, ns):
+        body = ('# TYPE ceilometer_cpu counter\n'
+                'ceilometer_cpu{project="%s",resource="%s",'
+                'server_group="%s",counter="cpu",type="cpu",unit="ns"} %d\n'
+                % (self.project_id, server, self.server_group, ns))
+        try:
+            cloud.push_metrics(self.job, body, resource=server)
+        except requests.RequestException as e:
+            self.errors.append(str(e))
+
+    def stop(self):
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(30)
+        for server in list(self._ns):
+            cloud.delete_metrics(self.job, resource=server)
+
+
+class TestHeatAlarmScaling(HeatDriverTestCase):
+    """Metric-driven autoscaling, end to end: the app's stack (app.yaml
+    through templates.parameters and the driver, [heat] enable_alarms on,
+    alarm_backend prometheus) has Aodh create its two
+    OS::Aodh::PrometheusAlarm; CPU samples of the members reach Prometheus
+    the way Ceilometer publishes them (Pushgateway); the real
+    aodh-evaluator sees the query cross a threshold, aodh-notifier POSTs
+    to the policy's signal_url with a token of the trust it keeps, and
+    Heat grows the group (Nova fake-driver servers), then shrinks it when
+    the CPU goes idle.
+
+    The harness's Aodh evaluates every 2 s and Prometheus scrapes every
+    1 s; the rate window (alarm_granularity) is 6 s."""
+
+    services = ('glance', 'nova', 'heat', 'aodh')
+    heat_config = ('enable_alarms = true\n'
+                   'alarm_backend = prometheus\n'
+                   'alarm_granularity = 6\n')
+    # scale-up cooldown 1 s, scale-down 5 s; target 50 %, low 12.5 %
+    app_parameters = {'autoscale': {'min': 1, 'max': 2, 'target_cpu': 50,
+                                    'cooldown': 1}}
+
+    def alarm(self, stack_id, resource):
+        alarm_id = self.heat.resources.get(stack_id,
+                                           resource).physical_resource_id
+        return self.aodh('GET', '/v2/alarms/%s' % alarm_id)
+
+    def aodh(self, method, path):
+        resp = requests.request(
+            method, self.cloud['endpoints']['alarming'] + path, timeout=30,
+            headers={'X-Auth-Token': keystone.get_token(USER)})
+        resp.raise_for_status()
+        return resp.json()
+
+    def wait_states(self, stack_id, high, low, timeout=60):
+        """Until the evaluator has put the alarms in these states."""
+        def reached():
+            states = (self.alarm(stack_id, 'prometheus_cpu_high')['state'],
+                      self.alarm(stack_id, 'prometheus_cpu_low')['state'])
+            return states if states == (high, low) else None
+        self.heat_wait(reached, timeout, 'alarms high=%s, low=%s' %
+                       (high, low))
+
+    def members(self, stack_id):
+        return sorted(outputs(self.heat.stacks.get(stack_id))['servers'])
+
+    def test_cpu_alarms_scale_the_group(self):
+        self.driver.deploy(self.target())
+        stack = self.heat.stacks.get(heat_driver.stack_name(self.app))
+        self.assertEqual('CREATE_COMPLETE', stack.stack_status)
+        first = self.members(stack.id)
+        self.assertEqual(1, len(first))
+
+        # The alarms Heat made for the app, in alice's project: the
+        # operator's query with this stack's id and the rate window, the
+        # app's thresholds in %, and the policies' signal URLs as trust+
+        # actions (Aodh holds a trust to POST with).
+        high = self.alarm(stack.id, 'prometheus_cpu_high')
+        low = self.alarm(stack.id, 'prometheus_cpu_low')
+        project = self.ks['users'][USER]['project_id']
+        for alarm, op, threshold, policy in (
+                (high, 'gt', 50, 'scale_up'), (low, 'lt', 12.5,
+                                               'scale_down')):
+            self.assertEqual(('prometheus', project, op, threshold),
+                             (alarm['type'], alarm['project_id'],
+                              alarm['prometheus_rule']
+                              ['comparison_operator'],
+                              alarm['prometheus_rule']['threshold']))
+            self.assertEqual(
+                "avg(rate(ceilometer_cpu{server_group='%s'}[6s]))"
+                " / 10000000" % stack.id,
+                alarm['prometheus_rule']['query'])
+            action, = alarm['alarm_actions']
+            self.assertTrue(action.startswith('trust+http'), action)
+            self.assertIn('/resources/%s/signal' % policy, action)
+        # no data yet: neither alarm has a value to compare
+        self.assertEqual(['insufficient data'] * 2,
+                         [high['state'], low['state']])
+
+        publisher = CeilometerCpu(project, stack.id,
+                                  'solum-ft-%s' % uuid.uuid4().hex[:8])
+        self.addCleanup(publisher.stop)
+        # 1. Idle members: the low alarm fires, the group is at its min.
+        publisher.load(first, 0)
+        publisher.start()
+        self.wait_states(stack.id, 'ok', 'alarm')
+        self.assertEqual(first, self.members(stack.id))
+
+        # 2. 90 % of a vCPU: the high alarm fires and a member is added.
+        publisher.load(first, 90)
+        self.wait_states(stack.id, 'alarm', 'ok')
+        self.wait_group(stack.id, 2, timeout=90)
+        grown = self.members(stack.id)
+        self.assertEqual(2, len(grown))
+        self.assertLess(set(first), set(grown))
+        self.assertEqual(2, len(self.active_servers(
+            self.heat.stacks.get(stack.id))))
+        history = self.aodh('GET', '/v2/alarms/%s/history' %
+                            high['alarm_id'])
+        fired = [json.loads(h['detail']) for h in history
+                 if h['type'] == 'state transition']
+        self.assertIn('alarm', [d.get('state') for d in fired], history)
+        self.assertTrue(any('outside threshold' in h.get('detail', '')
+                            for h in history), history)
+
+        # 3. Idle again (the new member too): the group shrinks to one.
+        publisher.load(grown, 0)
+        self.wait_states(stack.id, 'ok', 'alarm')
+        self.wait_group(stack.id, 1, timeout=90)
+        self.assertEqual(1, len(self.members(stack.id)))
+        self.assertEqual([], publisher.errors)

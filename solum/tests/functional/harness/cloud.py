@@ -18,12 +18,16 @@ already runs) and returns ``$MINICLOUD_STATE/cloud.json`` with the
 Keystone fixtures of ``keystone.ensure_keystone()`` under ``keystone``:
 
 * ``endpoints``: service type -> URL (identity, image, compute, placement,
-  network, orchestration, cloudformation, alarming);
+  network, orchestration, cloudformation, alarming, metric-storage);
 * ``flavors``: ``m1.tiny`` and ``m1.small`` (name, id, ram, vcpus, disk);
 * ``images``: ``solum-container-host`` (a tiny public raw image);
 * ``heat``: the stack-user domain and the ``heat_stack_owner`` grants
   (alice on solum-test-a, bob on solum-test-b);
-* ``service_users``, ``database``, ``transport_url``.
+* ``service_users``, ``database``, ``transport_url``;
+* ``prometheus``: ``url`` (the catalog's metric-storage), ``pushgateway``,
+  ``scrape_interval`` (s) and ``project_label`` (the label Aodh's
+  evaluator scopes a non-admin's query with); ``aodh``:
+  ``evaluation_interval`` (s).
 
 Heat, Nova, Placement, Neutron and Aodh need the MariaDB and RabbitMQ on
 127.0.0.1 (``tools/ensure-services.sh``); when either is not reachable
@@ -32,6 +36,11 @@ skip. Every other failure is an error.
 
 ``session(user)`` gives a keystoneauth1 session for a keystone.json user;
 ``glance(user)``, ``heat(user)`` and ``nova(user)`` the real clients.
+``push_metrics(job, text, **grouping)`` pushes Prometheus text to the
+Pushgateway (as Ceilometer's prometheus:// publisher does; a group's push
+replaces its metrics), ``delete_metrics(job, **grouping)`` removes the
+group, and ``prometheus_query(promql)`` returns the instant vector
+Prometheus answers (``[(labels, value)]``).
 """
 
 import json
@@ -40,7 +49,9 @@ import socket
 import subprocess
 import sys
 import threading
+import urllib.parse
 
+import requests
 from glanceclient import client as glanceclient
 from heatclient import client as heatclient
 from keystoneauth1 import session as ks_session
@@ -150,3 +161,40 @@ def heat(user, project=None):
 
 def nova(user, project=None):
     return novaclient.Client(NOVA_MICROVERSION, session=session(user, project))
+
+
+def _cloud_json():
+    with open(os.path.join(keystone.state_dir(), "cloud.json")) as f:
+        return json.load(f)
+
+
+def _pushgateway_group(job, grouping):
+    url = f"{_cloud_json()['prometheus']['pushgateway']}/metrics/job/" + \
+        urllib.parse.quote(job, safe="")
+    for key, value in sorted(grouping.items()):
+        url += f"/{key}/{urllib.parse.quote(str(value), safe='')}"
+    return url
+
+
+def push_metrics(job, text, **grouping):
+    """PUT Prometheus text exposition to the Pushgateway's group."""
+    resp = requests.put(_pushgateway_group(job, grouping), data=text,
+                        timeout=10)
+    resp.raise_for_status()
+
+
+def delete_metrics(job, **grouping):
+    requests.delete(_pushgateway_group(job, grouping), timeout=10)
+
+
+def prometheus_query(promql):
+    """[(labels, float value)] of an instant query."""
+    resp = requests.get(_cloud_json()["prometheus"]["url"] +
+                        "/api/v1/query", params={"query": promql},
+                        timeout=10)
+    resp.raise_for_status()
+    body = resp.json()
+    if body.get("status") != "success":
+        raise keystone.HarnessError(f"prometheus: {body}")
+    return [(r["metric"], float(r["value"][1]))
+            for r in body["data"]["result"]]

@@ -331,3 +331,76 @@ class AodhHarnessTest(unittest.TestCase):
         r = requests.delete(f"{self.url}/{alarm_id}", headers=headers,
                             timeout=30)
         self.assertEqual(204, r.status_code, r.text)
+
+
+class PrometheusHarnessTest(unittest.TestCase):
+    """Prometheus scrapes the Pushgateway; Aodh's evaluator reads it
+    through the catalog's metric-storage endpoint, limited to the alarm
+    owner's project."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.cloud = _cloud(["aodh"])
+        cls.alarms = cls.cloud["endpoints"]["alarming"] + "/v2/alarms"
+
+    def setUp(self):
+        self.probe = uuid.uuid4().hex[:12]
+        self.job = f"minicloud-smoke-{self.probe}"
+        self.project = keystone.ensure_keystone()["users"][USER][
+            "project_id"]
+        self.addCleanup(cloud.delete_metrics, self.job)
+
+    def push(self, value, project=None):
+        cloud.push_metrics(self.job, (
+            "# TYPE minicloud_smoke gauge\n"
+            f'minicloud_smoke{{probe="{self.probe}",'
+            f'project="{project or self.project}"}} {value}\n'))
+
+    def wait(self, predicate, what, timeout=30):
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                self.fail(f"timed out waiting for {what} (last: {value!r})")
+            time.sleep(0.3)
+
+    def test_pushed_sample_is_queryable(self):
+        self.assertEqual(self.cloud["prometheus"]["url"],
+                         self.cloud["endpoints"]["metric-storage"])
+        self.push(42)
+        found = self.wait(lambda: cloud.prometheus_query(
+            f'minicloud_smoke{{probe="{self.probe}"}}'), "the sample")
+        (labels, value), = found
+        self.assertEqual((42.0, self.project, self.job),
+                         (value, labels["project"], labels["job"]))
+
+    def test_prometheus_alarm_is_evaluated_in_its_project(self):
+        headers = {"X-Auth-Token": keystone.get_token(USER)}
+        r = requests.post(self.alarms, headers=headers, timeout=30, json={
+            "name": f"minicloud-smoke-{self.probe}", "type": "prometheus",
+            "prometheus_rule": {
+                "query": f"max(minicloud_smoke{{probe='{self.probe}'}})",
+                "threshold": 10, "comparison_operator": "gt"},
+            "alarm_actions": ["http://127.0.0.1:9/"]})
+        self.assertEqual(201, r.status_code, r.text)
+        alarm_id = r.json()["alarm_id"]
+        self.addCleanup(requests.delete, f"{self.alarms}/{alarm_id}",
+                        headers=headers, timeout=30)
+
+        def state():
+            return requests.get(f"{self.alarms}/{alarm_id}",
+                                headers=headers, timeout=30).json()["state"]
+        # another project's sample over the threshold is not alice's
+        other = keystone.ensure_keystone()["users"]["bob"]["project_id"]
+        self.push(99, project=other)
+        self.wait(lambda: cloud.prometheus_query(
+            f'minicloud_smoke{{probe="{self.probe}"}}'), "bob's sample")
+        interval = self.cloud["aodh"]["evaluation_interval"]
+        time.sleep(3 * interval)
+        self.assertEqual("insufficient data", state())
+        # alice's own sample: the evaluator fires the alarm
+        self.push(42)
+        self.wait(lambda: state() == "alarm", "the alarm to fire")

@@ -79,6 +79,7 @@ class TestShippedTemplates(base.TestCase):
         self.assertLessEqual(
             {'OS::Heat::AutoScalingGroup', 'OS::Heat::ScalingPolicy',
              'OS::Aodh::GnocchiAggregationByResourcesAlarm',
+             'OS::Aodh::PrometheusAlarm',
              'OS::Octavia::LoadBalancer', 'OS::Octavia::Listener',
              'OS::Octavia::Pool', 'OS::Octavia::HealthMonitor',
              'OS::Octavia::PoolMember', 'OS::Nova::Server',
@@ -89,14 +90,62 @@ class TestShippedTemplates(base.TestCase):
         main = self.load('app.yaml')
         for name in ('loadbalancer', 'listener', 'pool', 'monitor'):
             self.assertEqual('lb', main['resources'][name]['condition'])
-        for name in ('cpu_high', 'cpu_low'):
+        for name, condition, policy in (
+                ('cpu_high', 'gnocchi_alarms', 'scale_up'),
+                ('cpu_low', 'gnocchi_alarms', 'scale_down'),
+                ('prometheus_cpu_high', 'prometheus_alarms', 'scale_up'),
+                ('prometheus_cpu_low', 'prometheus_alarms', 'scale_down')):
             alarm = main['resources'][name]
-            self.assertEqual('alarms', alarm['condition'])
+            self.assertEqual(condition, alarm['condition'], name)
             action = alarm['properties']['alarm_actions'][0]['str_replace']
             self.assertEqual('trust+URL', action['template'])
-            self.assertEqual('signal_url', action['params']['URL']
-                             ['get_attr'][1])
+            self.assertEqual([policy, 'signal_url'],
+                             action['params']['URL']['get_attr'])
+        # each backend's alarms only with enable_alarms and that backend
+        for backend in ('gnocchi', 'prometheus'):
+            self.assertEqual({'and': [
+                {'get_param': 'enable_alarms'},
+                {'equals': [{'get_param': 'alarm_backend'}, backend]}]},
+                main['conditions']['%s_alarms' % backend])
+        self.assertEqual(
+            ['gnocchi', 'prometheus'],
+            main['parameters']['alarm_backend']['constraints'][0]
+            ['allowed_values'])
         self.assertEqual('lb', main['outputs']['app_url']['condition'])
+
+    def test_prometheus_alarms_query_the_stacks_members(self):
+        """The query Heat renders: the operator's PromQL with this
+        stack's id, name and the rate window put in; thresholds in %."""
+        main = self.load('app.yaml')
+        self.assertEqual(templates.DEFAULT_PROMETHEUS_CPU_QUERY,
+                         main['parameters']['prometheus_cpu_query']
+                         ['default'])
+        from solum.conf import heat as heat_conf
+        self.assertEqual(templates.DEFAULT_PROMETHEUS_CPU_QUERY, {
+            o.name: o for o in heat_conf.opts}['prometheus_cpu_query']
+            .default)
+        for name, op, threshold in (
+                ('prometheus_cpu_high', 'gt', 'cpu_high_percent'),
+                ('prometheus_cpu_low', 'lt', 'cpu_low_percent')):
+            props = main['resources'][name]['properties']
+            self.assertEqual('OS::Aodh::PrometheusAlarm',
+                             main['resources'][name]['type'])
+            self.assertEqual((op, {'get_param': threshold}),
+                             (props['comparison_operator'],
+                              props['threshold']))
+            query = props['query']['str_replace']
+            self.assertEqual({'get_param': 'prometheus_cpu_query'},
+                             query['template'])
+            self.assertEqual({
+                'STACK_ID': {'get_param': 'OS::stack_id'},
+                'STACK_NAME': {'get_param': 'OS::stack_name'},
+                'WINDOW': {'get_param': 'alarm_granularity'}},
+                query['params'])
+        # as Heat's str_replace renders the default for a stack
+        rendered = templates.DEFAULT_PROMETHEUS_CPU_QUERY.replace(
+            'STACK_ID', 'sid').replace('WINDOW', '300')
+        self.assertEqual("avg(rate(ceilometer_cpu{server_group='sid'}"
+                         "[300s])) / 10000000", rendered)
 
     def test_stack_files_map_the_member_type(self):
         template, files, env = templates.stack_files('nova_docker')
@@ -149,6 +198,41 @@ class TestParameters(base.TestCase):
         self.assertEqual(150 * 10 ** 9, p['cpu_high_threshold'])
         self.assertEqual(int(12.5 / 100 * 300 * 1e9),
                          p['cpu_low_threshold'])
+        # Prometheus alarms compare percentages
+        self.assertEqual((50, 12.5), (p['cpu_high_percent'],
+                                      p['cpu_low_percent']))
+
+    def test_cooldown_zero_is_kept(self):
+        def cooldowns(policy, settings):
+            p = templates.parameters(app({'autoscale': policy}), release(),
+                                     1, dict(SETTINGS, **settings))
+            return p['scale_up_cooldown'], p['scale_down_cooldown']
+        self.assertEqual((0, 0), cooldowns({'cooldown': 0},
+                                           {'cooldown': 60}))
+        self.assertEqual((0, 0), cooldowns({}, {'cooldown': 0}))
+        self.assertEqual((7, 35), cooldowns({}, {'cooldown': 7}))
+        self.assertEqual((60, 300), cooldowns({}, {}))
+
+    def test_alarm_settings(self):
+        p = templates.parameters(app(), release(), 1, SETTINGS)
+        # Gnocchi by default, at ceilometer-low's granularity
+        self.assertEqual(('gnocchi', 300), (p['alarm_backend'],
+                                            p['alarm_granularity']))
+        self.assertEqual((80, 20), (p['cpu_high_percent'],
+                                    p['cpu_low_percent']))
+        self.assertEqual(templates.DEFAULT_PROMETHEUS_CPU_QUERY,
+                         p['prometheus_cpu_query'])
+        query = "avg(rate(cpu{resource_name=~'STACK_NAME-.*'}[WINDOWs]))"
+        p = templates.parameters(app(), release(), 1, dict(
+            SETTINGS, enable_alarms=True, alarm_backend='prometheus',
+            prometheus_cpu_query=query, alarm_granularity=6))
+        self.assertEqual((True, 'prometheus', query, 6),
+                         (p['enable_alarms'], p['alarm_backend'],
+                          p['prometheus_cpu_query'],
+                          p['alarm_granularity']))
+        self.assertRaises(ValueError, templates.parameters, app(),
+                          release(), 1, dict(SETTINGS,
+                                             alarm_backend='monasca'))
 
     def test_bounds(self):
         self.assertEqual((1, 3, 3), templates.scaling_bounds({}, 3))

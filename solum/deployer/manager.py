@@ -337,27 +337,36 @@ class DeployerManager:
             except Exception as e:
                 LOG.warning('Removing app %s from driver %s failed: %s',
                             app.uuid, release_driver(active), e)
-        self._wait_for_status(wf.uuid, stage)
-        self.conductor.report_state(
-            context, wf.uuid, stage, states.DEPLOYMENT_COMPLETE,
-            result={'app_url': url, 'release': release.number})
+        if self._wait_for_status(wf.uuid, stage):
+            self.conductor.report_state(
+                context, wf.uuid, stage, states.DEPLOYMENT_COMPLETE,
+                result={'app_url': url, 'release': release.number})
 
     def _fail(self, context, wf, stage, log, reason, state=None):
         log.write(reason)
-        self._wait_for_status(wf.uuid, stage)
-        self.conductor.report_state(context, wf.uuid, stage,
-                                    state or states.ERROR_CODE_DEPLOYMENT,
-                                    reason=reason)
+        if self._wait_for_status(wf.uuid, stage):
+            self.conductor.report_state(
+                context, wf.uuid, stage,
+                state or states.ERROR_CODE_DEPLOYMENT, reason=reason)
 
     @staticmethod
     def _wait_for_status(wf_uuid, status, timeout=10):
         """Reports are casts: let the previous one land before the next,
-        so the guarded transitions apply in order."""
+        so the guarded transitions apply in order. False when the
+        workflow is gone (its app was deleted meanwhile): nothing to
+        report to."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if db_api.get_workflow_by_uuid(wf_uuid).status == status:
-                return
+            try:
+                current = db_api.get_workflow_by_uuid(wf_uuid).status
+            except exception.NotFound:
+                LOG.info('Workflow %s is gone (its app was deleted): not '
+                         'reporting its end', wf_uuid)
+                return False
+            if current == status:
+                return True
             time.sleep(0.01)
+        return True
 
     def undeploy(self, context, app_uuid):
         try:

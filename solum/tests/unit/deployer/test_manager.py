@@ -170,3 +170,13 @@ class TestAppImages(base.DbTestCase):
         self.assertEqual([['localhost/solum/%s/hello:1' % PROJECT_A]],
                          calls)
 
+
+
+class TestWorkflowGone(base.DbTestCase):
+
+    def test_no_report_for_a_workflow_deleted_meanwhile(self):
+        """An app deleted while its deploy ends: the workflow row is gone,
+        and the deployer reports nothing instead of raising NotFound."""
+        self.assertFalse(manager.DeployerManager._wait_for_status(
+            '00000000-0000-0000-0000-000000000000', states.STARTING_APP,
+            timeout=1))

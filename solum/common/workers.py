@@ -1,5 +1,7 @@
 """RPC servers for the conductor, builder and deployer."""
 
+import threading
+
 from oslo_log import log as logging
 
 from solum import conf
@@ -39,11 +41,15 @@ class Worker:
 
 
 def stop_all(workers):
-    """Stop several workers at once: each takes up to a poll interval."""
+    """Stop several workers at once: each takes up to its executor's idle
+    timeout (1 s) to wind down, so they wait side by side."""
     for worker in workers:
         worker.stop(wait=False)
-    for worker in workers:
-        worker.wait()
+    waiters = [threading.Thread(target=worker.wait) for worker in workers]
+    for waiter in waiters:
+        waiter.start()
+    for waiter in waiters:
+        waiter.join()
 
 
 def conductor():

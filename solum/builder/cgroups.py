@@ -12,11 +12,12 @@ mounted) ``available()`` says why and builds run without it.
 
 import os
 import re
-import signal
 import time
 import uuid
 
 from oslo_log import log as logging
+
+from solum.builder import process
 
 LOG = logging.getLogger(__name__)
 
@@ -235,21 +236,11 @@ class BuildCgroup:
                 _write(kill_file, 1)
             except OSError:
                 pass
-        deadline = time.monotonic() + timeout
-        while True:
-            pids = self.pids_left()
-            if not pids:
-                return
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-            if time.monotonic() > deadline:
-                LOG.warning('cgroup %s: processes %s survive SIGKILL',
-                            self.name, sorted(pids))
-                return
-            time.sleep(0.05)
+        survivors = process.kill_until_gone(self.pids_left, timeout,
+                                            interval=0.05)
+        if survivors:
+            LOG.warning('cgroup %s: processes %s survive SIGKILL',
+                        self.name, survivors)
 
     def oom_killed(self):
         """Whether the kernel OOM-killed a process of this group."""

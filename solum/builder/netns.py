@@ -27,13 +27,14 @@ import ipaddress
 import os
 import select
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 import urllib.parse
 
 from oslo_log import log as logging
+
+from solum.builder import process
 
 LOG = logging.getLogger(__name__)
 
@@ -241,22 +242,12 @@ class BuildNetwork:
         """SIGKILL every process of the namespace but the holder (a
         daemon a RUN step left behind), until none is left."""
         holder = self.holder.pid if self.holder else None
-        deadline = time.monotonic() + (
+        survivors = process.kill_until_gone(
+            lambda: [p for p in self.processes() if p != holder],
             STOP_TIMEOUT if timeout is None else timeout)
-        while True:
-            pids = [p for p in self.processes() if p != holder]
-            if not pids:
-                return
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-            if time.monotonic() > deadline:
-                LOG.warning('build network: processes %s survive SIGKILL',
-                            pids)
-                return
-            time.sleep(0.02)
+        if survivors:
+            LOG.warning('build network: processes %s survive SIGKILL',
+                        survivors)
 
     def stop(self):
         """Tear everything down; safe to call more than once."""

@@ -134,6 +134,24 @@ def run(cmd, log=None, env=None, cwd=None, timeout=None, check=True,
     return Result(proc.returncode, tail, seconds)
 
 
+def kill_until_gone(pids_left, timeout, interval=0.02):
+    """SIGKILL the processes ``pids_left()`` names until it names none or
+    ``timeout`` seconds have passed; returns those that survived."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pids = pids_left()
+        if not pids:
+            return []
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if time.monotonic() > deadline:
+            return sorted(pids)
+        time.sleep(interval)
+
+
 def output(cmd, env=None, cwd=None, timeout=60):
     """Run a short command and return its stdout (stderr is kept apart)."""
     try:

@@ -49,6 +49,14 @@ opts = [
                help='HAProxy threads of the router. One is plenty for a '
                     'single machine\'s apps and leaves the other cores to '
                     'them; raise it on big hosts.'),
+    cfg.BoolOpt('router_netns', default=True,
+                help='The router reaches each replica inside the '
+                     'replica\'s network namespace, at the container '
+                     'port (HAProxy "namespace"), rather than through the '
+                     'port Podman publishes on loopback: no userspace '
+                     'port forwarder on the routed path. Adding a replica '
+                     'then reloads the router (seamlessly). Needs HAProxy '
+                     'built with network namespace support.'),
     cfg.IntOpt('router_slots', default=16, min=2,
                help='Server slots pre-allocated in each app\'s router '
                     'backend; replicas take free slots without a reload. '

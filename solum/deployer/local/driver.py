@@ -61,6 +61,10 @@ def health_settings(config):
             int(health.get('timeout') or CONF.deployer.health_timeout))
 
 
+def container_port(config):
+    return int((config or {}).get('port') or CONF.deployer.default_port)
+
+
 def probe(port, path, timeout=1.0):
     """True when the replica answers its health path with 2xx or 3xx."""
     conn = http.client.HTTPConnection('127.0.0.1', port, timeout=timeout)
@@ -122,6 +126,18 @@ class LocalDriver(base.Driver):
                                     CONF.deployer.router_port,
                                     self.app_path(app))
 
+    def _route(self, replica, release):
+        """The replica as the router's add_servers takes it."""
+        netns = self.podman.netns(replica.name) \
+            if CONF.deployer.router_netns else None
+        return (replica.name, replica.port, netns,
+                container_port(release.config))
+
+    def _add_to_router(self, app, release, replicas):
+        if replicas:
+            self.router.add_servers(backend_name(app), [
+                self._route(r, release) for r in replicas])
+
     def _backend(self, app, release):
         path, _timeout = health_settings(release.config)
         return router_mod.Backend(backend_name(app), self.app_host(app),
@@ -140,15 +156,14 @@ class LocalDriver(base.Driver):
 
     def _run_replica(self, app, release):
         config = release.config or {}
-        container_port = int(config.get('port') or
-                             CONF.deployer.default_port)
+        target_port = container_port(config)
         # The root filesystem is read-only: HOME points at the writable
         # /tmp unless the app says otherwise (gunicorn, pip and friends
         # write under HOME).
         env = {'HOME': '/tmp'}  # noqa: S108 (inside the container)
         env.update({str(k): str(v) for k, v in
                     (config.get('env') or {}).items()})
-        env['PORT'] = str(container_port)
+        env['PORT'] = str(target_port)
         env['SOLUM_APP'] = app.name
         env['SOLUM_RELEASE'] = str(release.number)
         name = 'solum-%s-r%d-%s' % (app.uuid[:8], release.number,
@@ -181,7 +196,7 @@ class LocalDriver(base.Driver):
             labels[L_PORT] = port
             try:
                 self.podman.run(name, release.image, labels=labels, env=env,
-                                publish=[('127.0.0.1', port, container_port)],
+                                publish=[('127.0.0.1', port, target_port)],
                                 command=command, options=options)
                 return Replica(name, port, release.uuid)
             except podman_mod.PodmanError as e:
@@ -263,9 +278,7 @@ class LocalDriver(base.Driver):
                 self.router.start()
             new = self._start_healthy(app, release, max(target.replicas, 1))
             self.router.ensure_backend(self._backend(app, release))
-            for replica in new:
-                self.router.add_server(backend_name(app), replica.name,
-                                       replica.port)
+            self._add_to_router(app, release, new)
             old = [r for r in self.replicas(app)
                    if r.release_uuid != release.uuid]
             self._retire(app, old)
@@ -282,9 +295,7 @@ class LocalDriver(base.Driver):
                 new = self._start_healthy(app, release,
                                           wanted - len(running))
                 self.router.ensure_backend(self._backend(app, release))
-                for replica in new:
-                    self.router.add_server(backend_name(app), replica.name,
-                                           replica.port)
+                self._add_to_router(app, release, new)
             elif len(running) > wanted:
                 # The newest replicas go first; the oldest keep serving.
                 running.sort(key=lambda r: r.name)
@@ -386,8 +397,13 @@ class LocalDriver(base.Driver):
                     if slot is None:
                         backend.slots *= 2
                         slot = backend.free_slot()
-                    backend.servers[replica.name] = {
-                        'port': replica.port, 'state': 'ready', 'slot': slot}
+                    name, port, netns, target_port = self._route(
+                        replica, target.release)
+                    backend.servers[name] = {
+                        'port': port, 'state': 'ready', 'slot': slot}
+                    if netns:
+                        backend.servers[name].update(
+                            netns=netns, target_port=target_port)
             self.router.backends[backend.name] = backend
         # With nothing to serve, no router is started (it starts with the
         # first deploy); one left running is brought up to date.
@@ -464,14 +480,13 @@ class LocalDriver(base.Driver):
         if dead:
             self.podman.remove([r.name for r in dead], stop_timeout=0)
         alive = [r for r in replicas if r not in dead]
-        for replica in alive:
-            if replica.name not in backend.servers:
-                self.router.add_server(name, replica.name, replica.port)
+        self._add_to_router(app, release, [
+            r for r in alive if r.name not in backend.servers])
         known = {r.name for r in alive}
         for server in list(backend.servers):
             if server not in known:
                 self.router.remove_server(name, server, drain_timeout=0)
         missing = target.replicas - len(alive)
         if missing > 0:
-            for replica in self._start_healthy(app, release, missing):
-                self.router.add_server(name, replica.name, replica.port)
+            self._add_to_router(app, release, self._start_healthy(
+                app, release, missing))

@@ -109,6 +109,18 @@ class Podman:
         return {row['name']: parse_duration(row.get('cpu_time', ''))
                 for row in rows if 'name' in row}
 
+    def netns(self, name):
+        """The name of the container's network namespace under
+        /run/netns (as ``ip netns`` and HAProxy know it), or None."""
+        result = self._run(['inspect', '--format',
+                            '{{.NetworkSettings.SandboxKey}}', name],
+                           check=False)
+        path = result.stdout.strip()
+        if result.returncode != 0 or not re.fullmatch(
+                r'/(var/)?run/netns/[A-Za-z0-9_.-]+', path):
+            return None
+        return path.rsplit('/', 1)[1]
+
     def image_exists(self, image):
         return self._run(['image', 'exists', image],
                          check=False).returncode == 0

@@ -11,6 +11,13 @@ requests) only when a backend is added, removed or needs more slots. The
 rendered configuration always holds the current assignment, so a reload
 keeps it.
 
+HAProxy reaches a replica inside the replica's network namespace
+(``namespace``, at the container's own port; ``[deployer] router_netns``)
+rather than through the port Podman publishes on loopback: that port is
+served by a userspace forwarder (rootlessport) that cost more CPU per
+request than HAProxy itself. The runtime API cannot set a server's
+namespace, so such replicas are added with one (seamless) reload.
+
 Slots rather than HAProxy 2.6's dynamic servers (``add server``): those
 ignore ``default-server`` and, measured here, served a keep-alive load
 at a fifth of the rate of configured servers (no idle connection reuse:
@@ -82,6 +89,9 @@ def render(backends, bind_host, bind_port, socket_path, threads=None):
         socket_path,
         '    stats timeout 30s',
         '    maxconn 4096',
+        # Scale-outs reload: a process left by a reload ends when its last
+        # connection does, or after this, not whenever a client lets go.
+        '    hard-stop-after 5m',
         '',
         'defaults',
         '    mode http',
@@ -97,6 +107,10 @@ def render(backends, bind_host, bind_port, socket_path, threads=None):
         # Replicas are Solum's own: any idle server connection may carry
         # any client's next request.
         '    http-reuse always',
+        # On a reload the old process answers the next request of each
+        # idle keep-alive client (with Connection: close) instead of
+        # closing under it: a request sent at that moment is not lost.
+        '    option idle-close-on-response',
         # A check answered late on a loaded machine is not a dead replica:
         # three missed checks, each allowed 3 s, before one is DOWN (a
         # crashed one refuses connections at once and is replaced anyway).
@@ -150,6 +164,13 @@ def render(backends, bind_host, bind_port, socket_path, threads=None):
                              slot)
                 continue
             state = ' weight 0' if server['state'] == 'drain' else ''
+            if server.get('netns'):
+                # Inside the replica's network namespace, to its own
+                # port: no userspace port forwarder in between.
+                lines.append('    server s%d 127.0.0.1:%d namespace %s '
+                             'check%s' % (slot, server['target_port'],
+                                          server['netns'], state))
+                continue
             lines.append('    server s%d 127.0.0.1:%d check%s' % (
                 slot, server['port'], state))
     return '\n'.join(lines) + '\n'
@@ -168,6 +189,9 @@ class Router:
         self.pid_path = os.path.join(self.state_dir, 'haproxy.pid')
         self.socket_path = os.path.join(self.state_dir, 'admin.sock')
         self.backends = {}
+        # (backend, slot) rendered with a namespace in the running
+        # HAProxy: the runtime API cannot take that namespace away.
+        self._netns_slots = set()
         self._lock = threading.RLock()
 
     # -------------------------------------------------------- process
@@ -229,6 +253,9 @@ class Router:
             raise RouterError('starting HAProxy failed: %s' %
                               result.stderr.strip()[-2000:])
         self._wait_ready(old)
+        self._netns_slots = {
+            (b.name, srv['slot']) for b in self.backends.values()
+            for srv in b.servers.values() if srv.get('netns')}
 
     def _wait_ready(self, old, timeout=10):
         deadline = time.monotonic() + timeout
@@ -302,33 +329,58 @@ class Router:
             raise RouterError('%s: %s' % (line, out))
         return out
 
-    def add_server(self, backend_name, name, port):
+    def add_server(self, backend_name, name, port, netns=None,
+                   target_port=None):
         """Put a (healthy) replica into a free slot of its backend."""
+        self.add_servers(backend_name, [(name, port, netns, target_port)])
+
+    def add_servers(self, backend_name, replicas):
+        """Put (healthy) replicas, ``(name, port, netns, target_port)``,
+        into free slots of their backend.
+
+        A replica with a network namespace is reached inside it, at its
+        own ``target_port`` (HAProxy's ``namespace``); the runtime API
+        cannot change a server's namespace, so those are added with one
+        reload for all of them. The others, at their published loopback
+        ``port``, take their slots through the runtime API.
+        """
         with self._lock:
             backend = self.backends[backend_name]
-            slot = backend.free_slot()
-            if slot is None:
-                # More slots: a reload, rare (deploys of big apps).
-                backend.slots *= 2
+            runtime, reload = [], False
+            for name, port, netns, target_port in replicas:
+                if netns is not None and not _SAFE.fullmatch(netns):
+                    raise ValueError('unsafe namespace for the router: %r'
+                                     % netns)
                 slot = backend.free_slot()
-                backend.servers[name] = {'port': port, 'state': 'ready',
-                                         'slot': slot}
+                if slot is None:
+                    # More slots: a reload, rare (deploys of big apps).
+                    backend.slots *= 2
+                    slot = backend.free_slot()
+                    reload = True
+                server = {'port': port, 'state': 'ready', 'slot': slot}
+                if netns:
+                    server.update(netns=netns, target_port=target_port)
+                if netns or (backend_name, slot) in self._netns_slots:
+                    reload = True
+                backend.servers[name] = server
+                runtime.append((name, slot, port))
+            if reload:
                 self._write_and_reload()
                 return
-            backend.servers[name] = {'port': port, 'state': 'ready',
-                                     'slot': slot}
-            where = '%s/s%d' % (backend_name, slot)
-            try:
-                self._runtime('set server %s addr 127.0.0.1 port %d' %
-                              (where, port))
-                self._runtime('set server %s state ready' % where)
-                # The deployer has just seen it answer: serve at once
-                # rather than after the first check.
-                self._runtime('set server %s health up' % where)
-            except RouterError as e:
-                LOG.warning('Adding %s through the runtime API failed (%s); '
-                            'reloading the router', name, e)
-                self._write_and_reload()
+            for name, slot, port in runtime:
+                where = '%s/s%d' % (backend_name, slot)
+                try:
+                    self._runtime('set server %s addr 127.0.0.1 port %d' %
+                                  (where, port))
+                    self._runtime('set server %s state ready' % where)
+                    # The deployer has just seen it answer: serve at once
+                    # rather than after the first check.
+                    self._runtime('set server %s health up' % where)
+                except RouterError as e:
+                    LOG.warning('Adding %s through the runtime API failed '
+                                '(%s); reloading the router', name, e)
+                    self._write_and_reload()
+                    return
 
     def drain_server(self, backend_name, name):
         with self._lock:

@@ -57,6 +57,9 @@ class FakePodman:
                     '2026-01-01T00:00:00Z err of %s\n' % name)
         return 'Traceback\n', 'boom\n'
 
+    def netns(self, name):
+        return 'netns-%s' % name if name in self.containers else None
+
     def image_labels(self, image):
         labels = self.local_images.get(image)
         return None if labels is None else dict(labels)
@@ -91,9 +94,11 @@ class FakeRouter:
         self.backends.pop(name, None)
         self.events.append(('remove_backend', name))
 
-    def add_server(self, backend, name, port):
-        self.backends[backend].servers[name] = {'port': port}
-        self.events.append(('add', name))
+    def add_servers(self, backend, replicas):
+        for name, port, netns, target_port in replicas:
+            self.backends[backend].servers[name] = {
+                'port': port, 'netns': netns, 'target_port': target_port}
+            self.events.append(('add', name))
 
     def remove_server(self, backend, name, drain_timeout=None):
         self.backends[backend].servers.pop(name, None)
@@ -151,6 +156,20 @@ class TestLocalDriver(base.TestCase):
                          self.servers())
         backend = self.router.backends[driver.backend_name(APP)]
         self.assertEqual('/apps/proj-1/web', backend.path_prefix)
+        # The router reaches it inside its network namespace, at the
+        # container port.
+        self.assertEqual({'port': host_port, 'netns': 'netns-' + run['name'],
+                          'target_port': 5000},
+                         backend.servers[run['name']])
+
+    def test_router_through_the_published_port(self):
+        self.conf.config(router_netns=False, group='deployer')
+        self.driver.deploy(base_driver.Target(APP, release(1), 1))
+        (server,) = self.router.backends[
+            driver.backend_name(APP)].servers.values()
+        self.assertIsNone(server['netns'])
+        self.assertEqual(self.podman.runs[0]['publish'][0][1],
+                         server['port'])
 
     def test_redeploy_moves_traffic_then_retires_old(self):
         self.driver.deploy(base_driver.Target(APP, release(1), 2))
@@ -240,6 +259,10 @@ class TestLocalDriver(base.TestCase):
         fresh.start([base_driver.Target(APP, rel, 2)])
         backend = fresh.router.backends[driver.backend_name(APP)]
         self.assertEqual(running, sorted(backend.servers))
+        self.assertEqual(['netns-' + n for n in running],
+                         [backend.servers[n]['netns'] for n in running])
+        self.assertEqual({5000}, {s['target_port'] for s in
+                                  backend.servers.values()})
         self.assertEqual(1, fresh.router.started)
         self.assertEqual(2, len(self.podman.containers))
 

@@ -46,6 +46,18 @@ class TestRender(base.TestCase):
                       '    server s3 127.0.0.1:4003 check weight 0\n'
                       '    server s4 127.0.0.1:1 check disabled\n', text)
 
+    def test_a_server_in_its_network_namespace(self):
+        text = router.render({'app_1': _backend(servers={
+            'r1': {'port': 4001, 'state': 'ready', 'slot': 1,
+                   'netns': 'netns-abc', 'target_port': 8080},
+            'r2': {'port': 4002, 'state': 'drain', 'slot': 2,
+                   'netns': 'netns-def', 'target_port': 8080}})},
+            '127.0.0.1', 8088, '/s')
+        self.assertIn('    server s1 127.0.0.1:8080 namespace netns-abc '
+                      'check\n'
+                      '    server s2 127.0.0.1:8080 namespace netns-def '
+                      'check weight 0\n', text)
+
     def test_no_backends_still_answers(self):
         text = router.render({}, '127.0.0.1', 8088, '/s')
         self.assertIn('backend no_app', text)
@@ -172,6 +184,28 @@ class TestRuntimeAPI(base.TestCase):
         self.assertEqual(['r1'], list(self.reloads[-1]['app_1']))
         self.router.remove_backend('app_1')
         self.assertEqual({}, self.router.backends)
+
+    def test_replicas_in_namespaces_are_added_with_one_reload(self):
+        self.router.ensure_backend(_backend())
+        self.router.add_servers('app_1', [('r1', 4001, 'netns-a', 8080),
+                                          ('r2', 4002, 'netns-b', 8080)])
+        self.assertEqual(2, len(self.reloads))
+        self.assertEqual({'r1': {'port': 4001, 'state': 'ready', 'slot': 1,
+                                 'netns': 'netns-a', 'target_port': 8080},
+                          'r2': {'port': 4002, 'state': 'ready', 'slot': 2,
+                                 'netns': 'netns-b', 'target_port': 8080}},
+                         self.reloads[-1]['app_1'])
+        self.assertEqual([], self.fake.commands)
+        self.assertRaises(ValueError, self.router.add_servers, 'app_1',
+                          [('r3', 4003, 'x y', 8080)])
+
+    def test_a_slot_left_in_a_namespace_is_reused_with_a_reload(self):
+        self.router.ensure_backend(_backend())
+        # What the running HAProxy was started with.
+        self.router._netns_slots = {('app_1', 1)}
+        self.router.add_server('app_1', 'r1', 4001)
+        self.assertEqual(2, len(self.reloads))
+        self.assertEqual([], self.fake.commands)
 
     def test_server_stats_by_replica_name(self):
         self.router.ensure_backend(_backend())

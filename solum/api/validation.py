@@ -11,6 +11,7 @@ import yaml
 
 from solum.api import schemas
 from solum.common import exception
+from solum.common import redact
 from solum.db import types
 
 JSON_TYPES = ('application/json',)
@@ -211,12 +212,7 @@ def validate_git_url(url, field='source.repository'):
     if problem:
         raise exception.InvalidInput(
             reason='%s: %r is not an accepted git repository URL: %s' %
-            (field, _without_userinfo(url), problem))
-
-
-def _without_userinfo(url):
-    # The refusal must not echo the password it refuses.
-    return re.sub(r'^([A-Za-z][A-Za-z0-9+.-]*://)[^/]*@', r'\1***@', url)
+            (field, redact.url_credentials(url), problem))
 
 
 def _git_url_problem(url):

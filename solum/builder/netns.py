@@ -159,17 +159,20 @@ class BuildNetwork:
         last = self._last_output()
         return NetnsError('%s%s' % (what, ': ' + last if last else ''))
 
+    def _spawn(self, tool, cmd, **kwargs):
+        try:
+            return subprocess.Popen(cmd, start_new_session=True, **kwargs)
+        except OSError as e:
+            raise NetnsError('cannot run %s: %s' % (self.tools[tool],
+                                                    e.strerror or e))
+
     def _start_holder(self):
         own = ns_id()
         read_end, self._hold_w = os.pipe()
         try:
-            self.holder = subprocess.Popen(
-                self.holder_command(), stdin=read_end,
-                stdout=subprocess.DEVNULL, stderr=self._output,
-                start_new_session=True)
-        except OSError as e:
-            raise NetnsError('cannot run %s: %s' % (
-                self.tools['unshare'], e.strerror or e))
+            self.holder = self._spawn(
+                'unshare', self.holder_command(), stdin=read_end,
+                stdout=subprocess.DEVNULL, stderr=self._output)
         finally:
             os.close(read_end)
         # unshare(2) happens after exec: wait until the holder's namespace
@@ -196,14 +199,11 @@ class BuildNetwork:
         exit_r, self._exit_w = os.pipe()
         try:
             try:
-                self.slirp = subprocess.Popen(
+                self.slirp = self._spawn(
+                    'slirp4netns',
                     self.slirp_command(self.holder.pid, ready_w, exit_r),
                     pass_fds=(ready_w, exit_r), stdin=subprocess.DEVNULL,
-                    stdout=self._output, stderr=subprocess.STDOUT,
-                    start_new_session=True)
-            except OSError as e:
-                raise NetnsError('cannot run %s: %s' % (
-                    self.tools['slirp4netns'], e.strerror or e))
+                    stdout=self._output, stderr=subprocess.STDOUT)
             finally:
                 os.close(ready_w)
                 os.close(exit_r)

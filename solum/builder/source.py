@@ -16,6 +16,7 @@ from urllib import parse
 
 from solum import conf
 from solum.builder import process
+from solum.common import redact
 
 CONF = conf.CONF
 
@@ -197,7 +198,7 @@ def fetch(url, revision, dest, log, private_key=None, known_hosts=None):
             except process.CommandError as e:
                 if e.timed_out:
                     raise SourceError('fetching %s timed out after %d s' %
-                                      (_redact(url),
+                                      (redact.url_credentials(url),
                                        CONF.builder.fetch_timeout))
                 raise SourceError(_git_reason(url, revision, e))
 
@@ -226,29 +227,16 @@ def fetch(url, revision, dest, log, private_key=None, known_hosts=None):
         if too_big():
             raise SourceError(too_big())
         shutil.rmtree(os.path.join(dest, '.git'), ignore_errors=True)
-        log('fetched %s at %s (commit %s)' % (_redact(url), ref, sha))
+        log('fetched %s at %s (commit %s)' % (
+            redact.url_credentials(url), ref, sha))
         return sha
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def _redact(url):
-    """``url`` without a password, for logs and reasons."""
-    try:
-        parts = parse.urlsplit(url)
-    except ValueError:
-        return url
-    if parts.password:
-        netloc = '%s:***@%s' % (parts.username, parts.hostname)
-        if parts.port:
-            netloc += ':%d' % parts.port
-        return parse.urlunsplit(parts._replace(netloc=netloc))
-    return url
-
-
 def _git_reason(url, revision, error):
     text = '\n'.join(error.tail)
-    shown = _redact(url)
+    shown = redact.url_credentials(url)
     if re.search(r"couldn't find remote ref|not our ref|unadvertised",
                  text, re.I):
         return 'revision %r not found in %s' % (revision or 'HEAD', shown)

@@ -1,6 +1,5 @@
 """solum-status upgrade check: is this installation ready to run?"""
 
-import re
 import sys
 
 from cryptography import fernet
@@ -9,6 +8,7 @@ from oslo_upgradecheck import upgradecheck
 
 from solum import conf
 from solum.api import policy
+from solum.common import redact
 from solum.common import rpc
 from solum.common import service
 from solum.db import migration
@@ -73,7 +73,7 @@ class Checks(upgradecheck.UpgradeCommands):
         except Exception as e:
             # A check reports a broken setting; it does not crash on it.
             # The error may quote the URL: never its password.
-            reason = re.sub(r'(://[^:/@]*:)[^@/]*@', r'\1***@', str(e))
+            reason = redact.url_credentials(str(e))
             return ['transport_url cannot be used (%s); give one like '
                     'rabbit://user:password@host:5672/' % reason]
         if CONF.rpc_transport == 'messaging' and not CONF.transport_url:

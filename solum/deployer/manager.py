@@ -37,9 +37,14 @@ def chosen_driver(app):
     return CONF.deployer.driver
 
 
+def config_driver(config):
+    """The driver a release of this configuration runs on."""
+    return (config or {}).get('driver') or CONF.deployer.driver
+
+
 def release_driver(release):
     """The driver a release runs on."""
-    return (release.config or {}).get('driver') or CONF.deployer.driver
+    return config_driver(release.config)
 
 
 def config_snapshot(app, wf):
@@ -289,7 +294,7 @@ class DeployerManager:
             config = config_snapshot(app, wf)
         if wf.du_id:
             problem = du_id_problem(app, image, self.driver_named(
-                config.get('driver') or CONF.deployer.driver))
+                config_driver(config)))
             if problem:
                 self._fail(context, wf, stage, log, problem)
                 return

@@ -402,33 +402,35 @@ class UwsgiService:
         self.launch()
         self.wait_ready(timeout)
 
+    def command(self):
+        return [venv_bin("uwsgi"), "--ini", self.uwsgi_ini()]
+
     def launch(self):
-        """Start uwsgi unless it runs; do not wait for it to answer."""
+        """Start the server unless it runs; do not wait for it to
+        answer."""
         self._proc = None
         if self.running():
             if not self.answering():
                 log(f"{self.name}: running but not answering yet")
             return
-        else:
-            if port_in_use(self.port):
-                raise MinicloudError(
-                    f"{HOST}:{self.port} is already in use by a process "
-                    f"that minicloud did not start from {STATE} (no live "
-                    f"pidfile {self.pidfile}); stop it first (ss -ltnp)")
-            log(f"{self.name}: starting uwsgi on {HOST}:{self.port} "
-                f"(log: {self.uwsgi_log})")
-            with open(self.uwsgi_log, "a") as out:
-                proc = subprocess.Popen(
-                    [venv_bin("uwsgi"), "--ini", self.uwsgi_ini()],
-                    stdin=subprocess.DEVNULL, stdout=out,
-                    stderr=subprocess.STDOUT,
-                    env=dict(os.environ, **self.uwsgi_env()), cwd=STATE,
-                    start_new_session=True)
-            # start_new_session: the uwsgi master leads its own process
-            # group and outlives this script. No uwsgi `pidfile` option:
-            # minicloud writes run/NAME.pid itself, atomically.
-            write_file(self.pidfile, f"{proc.pid}\n")
-            self._proc = proc
+        if port_in_use(self.port):
+            raise MinicloudError(
+                f"{HOST}:{self.port} is already in use by a process "
+                f"that minicloud did not start from {STATE} (no live "
+                f"pidfile {self.pidfile}); stop it first (ss -ltnp)")
+        log(f"{self.name}: starting {self.kind} on {HOST}:{self.port} "
+            f"(log: {self.uwsgi_log})")
+        with open(self.uwsgi_log, "a") as out:
+            proc = subprocess.Popen(
+                self.command(), stdin=subprocess.DEVNULL, stdout=out,
+                stderr=subprocess.STDOUT,
+                env=dict(os.environ, **self.uwsgi_env()), cwd=STATE,
+                start_new_session=True)
+        # start_new_session: the server leads its own process group and
+        # outlives this script. No uwsgi `pidfile` option: minicloud
+        # writes run/NAME.pid itself, atomically.
+        write_file(self.pidfile, f"{proc.pid}\n")
+        self._proc = proc
 
     def wait_ready(self, timeout=90):
         proc = getattr(self, "_proc", None)
@@ -979,23 +981,8 @@ class HttpDaemon(Api):
     def answering(self):
         return http_ok(self.url + self.health_path)
 
-    def launch(self):
-        self._proc = None
-        if self.running():
-            return
-        if port_in_use(self.port):
-            raise MinicloudError(
-                f"{HOST}:{self.port} is already in use by a process that "
-                f"minicloud did not start from {STATE} (no live pidfile "
-                f"{self.pidfile}); stop it first (ss -ltnp)")
-        log(f"{self.name}: starting on {HOST}:{self.port} "
-            f"(log: {self.uwsgi_log})")
-        with open(self.uwsgi_log, "a") as out:
-            self._proc = subprocess.Popen(
-                [self.binary, *self.args], stdin=subprocess.DEVNULL,
-                stdout=out, stderr=subprocess.STDOUT, cwd=STATE,
-                start_new_session=True)
-        write_file(self.pidfile, f"{self._proc.pid}\n")
+    def command(self):
+        return [self.binary, *self.args]
 
 
 class Daemon:
@@ -1765,8 +1752,9 @@ class Prometheus(Component):
     """Prometheus and its Pushgateway (Debian packages), the metric store
     of Aodh's `prometheus` alarms (OS::Aodh::PrometheusAlarm).
 
-    Metrics reach it as Ceilometer's Prometheus publisher sends them: a
-    push to the Pushgateway, which Prometheus scrapes every second. The
+    Tests push their samples to the Pushgateway, which Prometheus scrapes
+    every second (a cloud scrapes its telemetry, e.g. Ceilometer's
+    exporter, instead; the series' names and labels are its own). The
     catalog's `metric-storage` endpoint (where a cloud runs Aetos, the
     Keystone-aware proxy) is Prometheus itself: Aodh's evaluator finds it
     there, and its queries pass through unauthenticated.
@@ -1812,8 +1800,8 @@ global:
   scrape_timeout: {self.scrape_interval}s
   evaluation_interval: 15s
 scrape_configs:
-  # Ceilometer's prometheus:// publisher pushes here; honor_labels keeps
-  # the pushed job and labels (project, resource, server_group...).
+  # Tests push their samples here; honor_labels keeps the pushed job and
+  # labels (project, resource, server_group...).
   - job_name: pushgateway
     honor_labels: true
     static_configs:
@@ -2011,6 +1999,15 @@ def install_all(comps):
         raise apt_errors[0]
 
 
+def stop_all(procs):
+    """Stop processes side by side (each may wait for its own exit)."""
+    threads = [threading.Thread(target=p.down) for p in procs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def keystone_ids(api):
     ids = {"roles": {}, "projects": {}}
     for rn in ("admin", "member", "reader", "service"):
@@ -2051,11 +2048,7 @@ def cmd_up(args):
         if stale_procs:
             log("config changed, restarting "
                 f"{', '.join(p.name for p in stale_procs)}")
-            threads = [threading.Thread(target=p.down) for p in stale_procs]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            stop_all(stale_procs)
         errors = []
 
         def sync(c):
@@ -2121,12 +2114,7 @@ def cmd_down(args):
             raise MinicloudError(f"unknown service(s) {', '.join(unknown)}")
         comps = [c for n, c in SERVICES.items() if n in args.services]
     with state_lock():
-        procs = [p for c in reversed(comps) for p in reversed(c.procs)]
-        threads = [threading.Thread(target=p.down) for p in procs]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        stop_all([p for c in reversed(comps) for p in reversed(c.procs)])
     log("down: done")
 
 

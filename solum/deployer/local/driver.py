@@ -126,17 +126,19 @@ class LocalDriver(base.Driver):
                                     CONF.deployer.router_port,
                                     self.app_path(app))
 
-    def _route(self, replica, release):
-        """The replica as the router's add_servers takes it."""
-        netns = self.podman.netns(replica.name) \
-            if CONF.deployer.router_netns else None
-        return (replica.name, replica.port, netns,
-                container_port(release.config))
+    def _routes(self, replicas, release):
+        """The replicas as the router's add_servers takes them."""
+        names = [r.name for r in replicas]
+        netns = self.podman.netns(names) if CONF.deployer.router_netns \
+            else {}
+        target_port = container_port(release.config)
+        return [(r.name, r.port, netns.get(r.name), target_port)
+                for r in replicas]
 
     def _add_to_router(self, app, release, replicas):
         if replicas:
-            self.router.add_servers(backend_name(app), [
-                self._route(r, release) for r in replicas])
+            self.router.add_servers(backend_name(app),
+                                    self._routes(replicas, release))
 
     def _backend(self, app, release):
         path, _timeout = health_settings(release.config)
@@ -389,21 +391,11 @@ class LocalDriver(base.Driver):
         for target in targets:
             backend = self._backend(target.app, target.release)
             path = backend.health_path
-            for replica in actual:
-                if (replica.release_uuid == target.release.uuid and
-                        replica.state == 'running' and
-                        probe(replica.port, path)):
-                    slot = backend.free_slot()
-                    if slot is None:
-                        backend.slots *= 2
-                        slot = backend.free_slot()
-                    name, port, netns, target_port = self._route(
-                        replica, target.release)
-                    backend.servers[name] = {
-                        'port': port, 'state': 'ready', 'slot': slot}
-                    if netns:
-                        backend.servers[name].update(
-                            netns=netns, target_port=target_port)
+            serving = [r for r in actual
+                       if r.release_uuid == target.release.uuid and
+                       r.state == 'running' and probe(r.port, path)]
+            for route in self._routes(serving, target.release):
+                backend.place(*route)
             self.router.backends[backend.name] = backend
         # With nothing to serve, no router is started (it starts with the
         # first deploy); one left running is brought up to date.

@@ -109,17 +109,24 @@ class Podman:
         return {row['name']: parse_duration(row.get('cpu_time', ''))
                 for row in rows if 'name' in row}
 
-    def netns(self, name):
-        """The name of the container's network namespace under
-        /run/netns (as ``ip netns`` and HAProxy know it), or None."""
+    def netns(self, names):
+        """Container name -> the name of its network namespace under
+        /run/netns (as ``ip netns`` and HAProxy know it), in one
+        ``podman inspect``; a container that is gone, or has no such
+        namespace, is left out."""
+        if not names:
+            return {}
+        # Exit status 125 when one is gone: the others are still printed.
         result = self._run(['inspect', '--format',
-                            '{{.NetworkSettings.SandboxKey}}', name],
-                           check=False)
-        path = result.stdout.strip()
-        if result.returncode != 0 or not re.fullmatch(
-                r'/(var/)?run/netns/[A-Za-z0-9_.-]+', path):
-            return None
-        return path.rsplit('/', 1)[1]
+                            '{{.Name}} {{.NetworkSettings.SandboxKey}}',
+                            '--'] + list(names), check=False)
+        found = {}
+        for line in result.stdout.splitlines():
+            name, _sep, path = line.strip().partition(' ')
+            if name in names and re.fullmatch(
+                    r'/(var/)?run/netns/[A-Za-z0-9_.-]+', path):
+                found[name] = path.rsplit('/', 1)[1]
+        return found
 
     def image_exists(self, image):
         return self._run(['image', 'exists', image],

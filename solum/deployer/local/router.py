@@ -69,6 +69,24 @@ class Backend:
                 return slot
         return None
 
+    def place(self, name, port, netns=None, target_port=None):
+        """Give replica ``name`` a free slot, doubling the slots when none
+        is left; returns (slot, whether the slots grew: a reload). With
+        ``netns`` it is reached inside that namespace at
+        ``target_port``."""
+        if netns is not None and not _SAFE.fullmatch(netns):
+            raise ValueError('unsafe namespace for the router: %r' % netns)
+        slot, grew = self.free_slot(), False
+        if slot is None:
+            # More slots: a reload, rare (deploys of big apps).
+            self.slots *= 2
+            slot, grew = self.free_slot(), True
+        server = {'port': port, 'state': 'ready', 'slot': slot}
+        if netns:
+            server.update(netns=netns, target_port=target_port)
+        self.servers[name] = server
+        return slot, grew
+
     def slot_names(self):
         """HAProxy server name -> replica name."""
         return {'s%d' % s['slot']: name for name, s in self.servers.items()}
@@ -348,39 +366,37 @@ class Router:
             backend = self.backends[backend_name]
             runtime, reload = [], False
             for name, port, netns, target_port in replicas:
-                if netns is not None and not _SAFE.fullmatch(netns):
-                    raise ValueError('unsafe namespace for the router: %r'
-                                     % netns)
-                slot = backend.free_slot()
-                if slot is None:
-                    # More slots: a reload, rare (deploys of big apps).
-                    backend.slots *= 2
-                    slot = backend.free_slot()
-                    reload = True
-                server = {'port': port, 'state': 'ready', 'slot': slot}
-                if netns:
-                    server.update(netns=netns, target_port=target_port)
-                if netns or (backend_name, slot) in self._netns_slots:
-                    reload = True
-                backend.servers[name] = server
+                slot, grew = backend.place(name, port, netns, target_port)
+                reload = reload or grew or bool(netns) or \
+                    (backend_name, slot) in self._netns_slots
                 runtime.append((name, slot, port))
             if reload:
                 self._write_and_reload()
                 return
             for name, slot, port in runtime:
                 where = '%s/s%d' % (backend_name, slot)
-                try:
-                    self._runtime('set server %s addr 127.0.0.1 port %d' %
-                                  (where, port))
-                    self._runtime('set server %s state ready' % where)
-                    # The deployer has just seen it answer: serve at once
-                    # rather than after the first check.
-                    self._runtime('set server %s health up' % where)
-                except RouterError as e:
-                    LOG.warning('Adding %s through the runtime API failed '
-                                '(%s); reloading the router', name, e)
-                    self._write_and_reload()
+                # The deployer has just seen it answer: health up serves
+                # it at once rather than after the first check.
+                if not self._runtime_or_reload(name, 'Adding', [
+                        'set server %s addr 127.0.0.1 port %d' % (where,
+                                                                  port),
+                        'set server %s state ready' % where,
+                        'set server %s health up' % where]):
                     return
+
+    def _runtime_or_reload(self, name, doing, commands):
+        """Run ``commands`` on the runtime API; when one fails, reload the
+        router from the configuration, which has the change already.
+        False when it reloaded."""
+        try:
+            for line in commands:
+                self._runtime(line)
+        except RouterError as e:
+            LOG.warning('%s %s through the runtime API failed (%s); '
+                        'reloading the router', doing, name, e)
+            self._write_and_reload()
+            return False
+        return True
 
     def drain_server(self, backend_name, name):
         with self._lock:
@@ -416,13 +432,9 @@ class Router:
                 return
             server = backend.servers.pop(name)
             where = '%s/s%d' % (backend_name, server['slot'])
-            try:
-                self._runtime('set server %s state maint' % where)
-                self._runtime('shutdown sessions server %s' % where)
-            except RouterError as e:
-                LOG.warning('Removing %s through the runtime API failed '
-                            '(%s); reloading the router', name, e)
-                self._write_and_reload()
+            self._runtime_or_reload(name, 'Removing', [
+                'set server %s state maint' % where,
+                'shutdown sessions server %s' % where])
 
     def backend_stats(self, backend_name):
         """The BACKEND row of ``show stat`` for one backend, or {}."""

@@ -116,20 +116,30 @@ def success_state(actions):
     return 'UNIT_TESTING_PASSED'
 
 
+def _follow_until(stream, lines, get, finished):
+    """Print a followed log's ``lines``, then ``get()`` the item until it
+    is ``finished`` (a stream cut short ends before the item does)."""
+    try:
+        for line in lines:
+            progress(stream, line)
+        item = get()
+        while not finished(item):
+            time.sleep(POLL_INTERVAL)
+            item = get()
+    except exceptions.ClientException as e:
+        fail(e)
+    return item
+
+
 def wait_for_workflow(solum, app, workflow, stream=sys.stderr):
     """Stream a workflow's log until it ends; return the final workflow.
     Exits non-zero (CommandError) unless it ended in the success state of
     its actions: every other end (ERROR_*, UNIT_TESTING_FAILED, DELETING,
     BUILT when it was to deploy, ...) is a failure."""
-    try:
-        for line in solum.workflows.follow_logs(app, workflow['wf_id']):
-            progress(stream, line)
-        wf = solum.workflows.get(app, workflow['wf_id'])
-        while not workflows.is_finished(wf):  # a stream cut short
-            time.sleep(POLL_INTERVAL)
-            wf = solum.workflows.get(app, workflow['wf_id'])
-    except exceptions.ClientException as e:
-        fail(e)
+    wf = _follow_until(
+        stream, solum.workflows.follow_logs(app, workflow['wf_id']),
+        lambda: solum.workflows.get(app, workflow['wf_id']),
+        workflows.is_finished)
     # Without actions (an older API) the workflow did all three.
     actions = wf.get('actions') or workflow.get('actions') or ('deploy',)
     if wf['status'] != success_state(actions):
@@ -215,15 +225,10 @@ LP_FINISHED = ('READY', 'ERROR')
 def wait_for_language_pack(solum, lp, stream=sys.stderr):
     """Stream a language pack's build log until it ends; return the
     language pack when READY, exit non-zero with the reason otherwise."""
-    try:
-        for line in solum.language_packs.follow_logs(lp['id']):
-            progress(stream, line)
-        shown = solum.language_packs.get(lp['id'])
-        while shown['status'] not in LP_FINISHED:  # a stream cut short
-            time.sleep(POLL_INTERVAL)
-            shown = solum.language_packs.get(lp['id'])
-    except exceptions.ClientException as e:
-        fail(e)
+    shown = _follow_until(
+        stream, solum.language_packs.follow_logs(lp['id']),
+        lambda: solum.language_packs.get(lp['id']),
+        lambda item: item['status'] in LP_FINISHED)
     if shown['status'] != 'READY':
         raise osc_exc.CommandError('Language pack %s ended %s: %s' % (
             shown['name'], shown['status'], one_line(shown.get('reason'))))

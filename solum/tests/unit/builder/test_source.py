@@ -3,6 +3,7 @@ import stat
 
 from solum.builder import process
 from solum.builder import source
+from solum.common import redact
 from solum.tests import base
 
 
@@ -66,7 +67,7 @@ class TestUrlChecks(base.TestCase):
 
     def test_redacts_passwords(self):
         self.assertEqual('https://u:***@h/r.git',
-                         source._redact('https://u:secret@h/r.git'))
+                         redact.url_credentials('https://u:secret@h/r.git'))
 
 
 class TestFetch(base.TestCase):

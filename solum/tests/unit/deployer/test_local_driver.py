@@ -57,8 +57,8 @@ class FakePodman:
                     '2026-01-01T00:00:00Z err of %s\n' % name)
         return 'Traceback\n', 'boom\n'
 
-    def netns(self, name):
-        return 'netns-%s' % name if name in self.containers else None
+    def netns(self, names):
+        return {n: 'netns-%s' % n for n in names if n in self.containers}
 
     def image_labels(self, image):
         labels = self.local_images.get(image)
@@ -400,3 +400,16 @@ class TestPodmanImages(base.TestCase):
         self.outputs = [(0, ''), (1, '')]
         self.assertEqual(['a'], self.podman.remove_images(['a', '-f']))
         self.assertEqual(['podman', 'rmi', '--', '-f'], self.argvs[1])
+
+    def test_netns_of_several_containers_in_one_inspect(self):
+        # One container gone: podman exits 125 but prints the others.
+        self.outputs = [(125, 'r1 /run/netns/netns-aaa\n'
+                              'r3 /run/netns/../../etc\n'
+                              'r4 \n')]
+        self.assertEqual({'r1': 'netns-aaa'},
+                         self.podman.netns(['r1', 'r2', 'r3', 'r4']))
+        self.assertEqual(['podman', 'inspect', '--format',
+                          '{{.Name}} {{.NetworkSettings.SandboxKey}}', '--',
+                          'r1', 'r2', 'r3', 'r4'], self.argvs[0])
+        self.assertEqual({}, self.podman.netns([]))
+        self.assertEqual(1, len(self.argvs))

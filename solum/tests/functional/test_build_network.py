@@ -140,6 +140,8 @@ class TestBuildNetwork(tb.BuilderTestCase):
         self.assertEqual(states.BUILT, wf['status'], wf['reason'])
         text = '\n'.join(x['message'] for x in logs)
         self.assertIn('probe: reached 127.0.0.1', text)
+        # The listener's thread records the peer after the accept.
+        fx.wait_until(lambda: len(self.listener.peers) == 1, timeout=5)
         self.assertEqual(1, len(self.listener.peers))
         self.assertEqual([], self.networks)
         # In its own network namespace it does not.

@@ -1,4 +1,10 @@
-"""A conductor killed mid-workflow and restarted picks the workflow up."""
+"""A conductor killed mid-workflow and restarted picks the workflow up.
+
+The API, conductor, builder and deployer are real processes on a real
+database and RabbitMQ; what is under test is the conductor's state
+machine, so the deployer runs its ``fake`` driver (no containers): the
+local driver's own deploys are test_local_deployer's.
+"""
 
 import json
 import sqlite3

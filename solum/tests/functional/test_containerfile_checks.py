@@ -40,6 +40,8 @@ class TestContainerfileChecks(tb.BuilderTestCase):
             # buildah never started: no build step in the log, no image.
             self.assertFalse([x for x in logs if x.startswith('STEP ')],
                              logs)
+            self.assertFalse([x for x in logs if x.startswith('$ ') and
+                              ' buildah bud ' in x], logs)
             self.assertEqual([], images.images_with_label(images.LABEL_APP,
                                                           app['id']))
 
@@ -53,3 +55,8 @@ class TestContainerfileChecks(tb.BuilderTestCase):
         self.assertEqual(states.BUILT, wf['status'], wf['reason'])
         self.assertTrue([x for x in logs if x.startswith('mounts-') and
                          x.endswith('-ok')], logs)
+        # What the refusals are checked against: a build that runs shows
+        # its command and buildah's steps.
+        self.assertTrue([x for x in logs if x.startswith('$ ') and
+                         ' buildah bud ' in x], logs)
+        self.assertTrue([x for x in logs if x.startswith('STEP ')], logs)

@@ -2,8 +2,11 @@
 storage): the app's deletion finds no image yet, so the image the build
 then stores must be removed by the builder itself."""
 
+import logging
 import time
 import uuid
+
+import fixtures
 
 from solum.builder import images
 from solum.db import api as db_api
@@ -17,6 +20,8 @@ class TestDeleteDuringBuild(tb.BuilderTestCase):
             'Containerfile': tb.CONTAINERFILE.replace(
                 'WORKDIR', 'RUN echo slow-step-%s && sleep 3\nWORKDIR' %
                 uuid.uuid4().hex[:8])})
+        builder_log = self.useFixture(fixtures.FakeLogger(
+            name='solum.builder.manager', level=logging.INFO))
         app = self.create_app(name='doomed', repo=repo, languagepack='auto')
         path = '/v1/apps/%s/workflows' % app['id']
         wf = self.post_json(path, {'actions': ['build', 'deploy']}).json
@@ -27,6 +32,10 @@ class TestDeleteDuringBuild(tb.BuilderTestCase):
         self.wait_for(lambda: any(x.startswith('slow-step-')
                                   for x in lines()), 60, 'the slow step')
         self.delete_app(app)
+        # Deleted while the build still ran: it is the builder's cleanup,
+        # not the deletion, that has to find the image.
+        self.assertFalse(any(x.startswith('built ') for x in lines()),
+                         'the build ended before the app was deleted')
         # The build goes on, stores its image, then finds the app gone.
         self.wait_for(lambda: any(x.startswith('built ')
                                   for x in lines()), 120, 'the build')
@@ -34,6 +43,8 @@ class TestDeleteDuringBuild(tb.BuilderTestCase):
             images.LABEL_APP, app['id']), 30,
             'the image of the deleted app to be removed')
         self.assertEqual([], db_api.list_apps(None, all_projects=True))
+        self.assertIn('was deleted during the build stage',
+                      builder_log.output)
 
     def wait_for(self, predicate, timeout, what):
         deadline = time.monotonic() + timeout

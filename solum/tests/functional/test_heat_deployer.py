@@ -522,12 +522,15 @@ class TestHeatDriver(HeatDriverTestCase):
 
 
 class CeilometerCpu:
-    """The ``cpu`` meter of some servers as a Ceilometer pipeline
-    publishes it to Prometheus: a counter of CPU time in ns per server
-    (``ceilometer_cpu``, labelled with the project, the server and the
-    server's metering.server_group), pushed to the Pushgateway, here every
-    0.3 s. ``load(servers, percent)`` sets how fast each server's counter
-    grows: ``percent`` of one vCPU (0: idle, the counter stays)."""
+    """CPU samples of some servers in the shape [heat]
+    prometheus_cpu_query's default reads: a counter of CPU time in ns per
+    server (``ceilometer_cpu``, labelled with the project, the server and
+    the server's metering.server_group), pushed to the Pushgateway every
+    0.3 s. It stands in for a telemetry pipeline; a real one may name and
+    label its series otherwise (then the option is adapted), and that
+    mapping is not what this tests. ``load(servers, percent)`` sets how
+    fast each server's counter grows: ``percent`` of one vCPU (0: idle,
+    the counter stays)."""
 
     INTERVAL = 0.3
 

@@ -377,8 +377,10 @@ class PrometheusHarnessTest(unittest.TestCase):
         self.assertEqual((42.0, self.project, self.job),
                          (value, labels["project"], labels["job"]))
 
-    def test_prometheus_alarm_is_evaluated_in_its_project(self):
-        headers = {"X-Auth-Token": keystone.get_token(USER)}
+    def smoke_alarm(self, user):
+        """The same Prometheus alarm, owned by ``user``'s project; returns
+        a function giving its state."""
+        headers = {"X-Auth-Token": keystone.get_token(user)}
         r = requests.post(self.alarms, headers=headers, timeout=30, json={
             "name": f"minicloud-smoke-{self.probe}", "type": "prometheus",
             "prometheus_rule": {
@@ -389,15 +391,20 @@ class PrometheusHarnessTest(unittest.TestCase):
         alarm_id = r.json()["alarm_id"]
         self.addCleanup(requests.delete, f"{self.alarms}/{alarm_id}",
                         headers=headers, timeout=30)
+        return lambda: requests.get(f"{self.alarms}/{alarm_id}",
+                                    headers=headers,
+                                    timeout=30).json()["state"]
 
-        def state():
-            return requests.get(f"{self.alarms}/{alarm_id}",
-                                headers=headers, timeout=30).json()["state"]
+    def test_prometheus_alarm_is_evaluated_in_its_project(self):
+        state = self.smoke_alarm(USER)
+        bobs_state = self.smoke_alarm("bob")
         # another project's sample over the threshold is not alice's
         other = keystone.ensure_keystone()["users"]["bob"]["project_id"]
         self.push(99, project=other)
         self.wait(lambda: cloud.prometheus_query(
             f'minicloud_smoke{{probe="{self.probe}"}}'), "bob's sample")
+        # bob's alarm fires on it: the evaluator has evaluated since
+        self.wait(lambda: bobs_state() == "alarm", "bob's alarm to fire")
         interval = self.cloud["aodh"]["evaluation_interval"]
         time.sleep(3 * interval)
         self.assertEqual("insufficient data", state())

@@ -71,7 +71,11 @@ class TestWaitForWorkflow(WaitTestCase):
                                 (('build',), 'BUILT'),
                                 (('unittest',), 'UNIT_TESTING_PASSED')):
             self.assertEqual(status, self.end(actions, status)['status'])
+            # The answer is what the API was asked for, once the log ended.
+            self.assertEqual([('web', 3)], self.solum.workflows.get.calls)
         self.assertEqual('[conductor] a -> b\n' * 6, self.stream.getvalue())
+        self.assertEqual([('web', 3)] * 6,
+                         self.solum.workflows.follow_logs.calls)
 
     def test_every_other_end_fails_with_the_reason_on_one_line(self):
         for status in ERROR_ENDS:

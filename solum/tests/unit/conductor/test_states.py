@@ -54,6 +54,8 @@ class TestStateMachine(testtools.TestCase):
     def test_between_stages_a_workflow_can_still_fail(self):
         # A workflow resting there with a stage to go (its app being
         # deleted) is failed, not left unfinished.
+        self.assertEqual({states.UNIT_TESTING_PASSED, states.BUILT},
+                         states.BETWEEN_STAGES)
         for state in states.BETWEEN_STAGES:
             self.assertTrue(states.is_allowed(state, states.ERROR), state)
             self.assertIn(state, states.RESTING_STATES)

@@ -67,15 +67,22 @@ class Driver(abc.ABC):
         """The stable URL of an app."""
 
     @abc.abstractmethod
-    def deploy(self, target):
+    def deploy(self, target, on_serving=None):
         """Run ``target.replicas`` replicas of ``target.release``; once they
         are healthy, move traffic to them and stop the app's other
-        replicas. Raises DeployError, leaving what ran before serving."""
+        replicas. Raises DeployError, leaving what ran before serving.
+
+        ``on_serving()`` is called once traffic reaches the new release,
+        with the app's lock still held: the caller records the release
+        as active there, so that no periodic heal ever sees the new
+        replicas beside an older active release (and replaces them)."""
 
     @abc.abstractmethod
-    def scale(self, target):
+    def scale(self, target, current=None):
         """Run exactly ``target.replicas`` replicas of the active
-        release."""
+        release. ``current(app_uuid)``, when given, re-reads the target
+        once the app's lock is held: a deploy may have finished in
+        between (None: nothing should run)."""
 
     @abc.abstractmethod
     def undeploy(self, app, images=()):

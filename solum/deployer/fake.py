@@ -26,16 +26,18 @@ class FakeDriver(base.Driver):
     def start(self, targets):
         self.calls.append(('start', [t.app.uuid for t in targets]))
 
-    def deploy(self, target):
+    def deploy(self, target, on_serving=None):
         self.calls.append(('deploy', target.app.uuid, target.release.number,
                            target.replicas))
         if self.fail_next:
             raise self.fail_next.pop(0)
         self.running[target.app.uuid] = (target.release.uuid,
                                          target.replicas)
+        if on_serving is not None:
+            on_serving()
         return self.app_url(target.app)
 
-    def scale(self, target):
+    def scale(self, target, current=None):
         self.calls.append(('scale', target.app.uuid, target.replicas))
         self.running[target.app.uuid] = (target.release.uuid,
                                          target.replicas)

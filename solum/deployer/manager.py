@@ -314,7 +314,9 @@ class DeployerManager:
             stage = states.STARTING_APP
         driver = self.driver_of(release)
         try:
-            url = driver.deploy(driver_mod.Target(app, release, replicas))
+            url = driver.deploy(
+                driver_mod.Target(app, release, replicas),
+                on_serving=lambda: db_api.activate_release(release.id))
         except driver_mod.DeployError as e:
             db_api.update_release(release.id, status=db_api.RELEASE_FAILED,
                                   reason=e.reason)
@@ -330,7 +332,6 @@ class DeployerManager:
             self._fail(context, wf, stage, log, 'release %d failed: %s' % (
                 release.number, e))
             return
-        db_api.activate_release(release.id)
         log.write('release %d is serving at %s' % (release.number, url))
         if active is not None and release_driver(active) != \
                 release_driver(release):
@@ -395,7 +396,9 @@ class DeployerManager:
             return
         log = userlog.StageLog(app.uuid, app.project_id, 'deployer')
         try:
-            self.driver_of(release).scale(driver_mod.Target(app, release))
+            self.driver_of(release).scale(
+                driver_mod.Target(app, release),
+                current=self._current_for(release_driver(release)))
             log.write('scaled to %d replica(s)' % release.replicas)
         except Exception as e:
             reason = e.describe() if isinstance(

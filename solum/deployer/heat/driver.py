@@ -274,7 +274,7 @@ class HeatDriver(base.Driver):
             return None
         return self.url_of(app, stack)
 
-    def deploy(self, target):
+    def deploy(self, target, on_serving=None):
         app, release = target.app, target.release
         with self.lock(app):
             clients = self.clients(app)
@@ -303,6 +303,8 @@ class HeatDriver(base.Driver):
                 LOG.info('App %s: not probing %s, the stack has no load '
                          'balancer ([heat] enable_lb = false)', app.uuid,
                          url)
+            if on_serving is not None:
+                on_serving()
             return url
 
     def _create(self, heat, app, fields):
@@ -336,7 +338,8 @@ class HeatDriver(base.Driver):
         self.wait_stack(heat, stack.id, 'DELETE', self._deadline(),
                         error=base.DeployError)
 
-    def scale(self, target):
+    def scale(self, target, current=None):
+        # Only the group's capacity changes, whichever release is active.
         app = target.app
         with self.lock(app):
             heat = self.clients(app).heat

@@ -273,35 +273,57 @@ class LocalDriver(base.Driver):
 
     # ------------------------------------------------------ operations
 
-    def deploy(self, target):
+    def deploy(self, target, on_serving=None):
         app, release = target.app, target.release
         with self.lock(app):
             if not self.router.running():
                 self.router.start()
             new = self._start_healthy(app, release, max(target.replicas, 1))
             self.router.ensure_backend(self._backend(app, release))
-            self._add_to_router(app, release, new)
+            try:
+                self._add_to_router(app, release, new)
+            except Exception:
+                self._retire(app, new)
+                raise
+            if on_serving is not None:
+                try:
+                    on_serving()
+                except Exception:
+                    self._retire(app, new)
+                    raise
             old = [r for r in self.replicas(app)
                    if r.release_uuid != release.uuid]
-            self._retire(app, old)
+            try:
+                self._retire(app, old)
+            except Exception as e:
+                # The new release serves; the next heal removes the rest.
+                LOG.warning('Stopping the earlier replicas of app %s '
+                            'failed: %s', app.uuid, e)
         return self.app_url(app)
 
-    def scale(self, target):
+    def scale(self, target, current=None):
+        with self.lock(target.app):
+            if current is not None:
+                target = current(target.app.uuid)
+                if target is None:
+                    return
+            self._scale_locked(target)
+
+    def _scale_locked(self, target):
         app, release = target.app, target.release
-        with self.lock(app):
-            current = [r for r in self.replicas(app)
-                       if r.release_uuid == release.uuid]
-            running = [r for r in current if r.state == 'running']
-            wanted = max(target.replicas, 0)
-            if len(running) < wanted:
-                new = self._start_healthy(app, release,
-                                          wanted - len(running))
-                self.router.ensure_backend(self._backend(app, release))
-                self._add_to_router(app, release, new)
-            elif len(running) > wanted:
-                # The newest replicas go first; the oldest keep serving.
-                running.sort(key=lambda r: r.name)
-                self._retire(app, running[wanted:])
+        ours = [r for r in self.replicas(app)
+                if r.release_uuid == release.uuid]
+        running = [r for r in ours if r.state == 'running']
+        wanted = max(target.replicas, 0)
+        if len(running) < wanted:
+            new = self._start_healthy(app, release,
+                                      wanted - len(running))
+            self.router.ensure_backend(self._backend(app, release))
+            self._add_to_router(app, release, new)
+        elif len(running) > wanted:
+            # The newest replicas go first; the oldest keep serving.
+            running.sort(key=lambda r: r.name)
+            self._retire(app, running[wanted:])
 
     def undeploy(self, app, images=()):
         with self.lock(app):

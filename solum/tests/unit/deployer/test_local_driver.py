@@ -184,6 +184,67 @@ class TestLocalDriver(base.TestCase):
         self.assertLess(max(adds), min(removes))
         self.assertEqual(sorted(old), sorted(self.podman.removed))
 
+    def test_release_becomes_active_under_the_apps_lock(self):
+        # A heal taking the lock between "serving" and "active" would
+        # see the new replicas beside an older active release and
+        # replace them (a rollback once came back to the old image).
+        self.driver.deploy(base_driver.Target(APP, release(1), 2))
+        old = self.servers()
+        seen = {}
+
+        def on_serving():
+            seen['locked'] = self.driver.lock(APP).locked()
+            seen['servers'] = self.servers()
+            seen['removed'] = list(self.podman.removed)
+        self.driver.deploy(base_driver.Target(APP, release(2), 2),
+                           on_serving=on_serving)
+        new = sorted(r['name'] for r in self.podman.runs[2:])
+        self.assertTrue(seen['locked'])
+        self.assertEqual(sorted(old + new), seen['servers'])
+        self.assertEqual([], seen['removed'])
+        self.assertEqual(new, self.servers())
+
+    def test_heal_after_a_deploy_keeps_the_new_release(self):
+        rel1, rel2 = release(1), release(2)
+        self.driver.deploy(base_driver.Target(APP, rel1, 2))
+        active = {'release': rel1}
+        self.driver.deploy(base_driver.Target(APP, rel2, 2),
+                           on_serving=lambda: active.update(release=rel2))
+        serving = self.servers()
+        # The periodic heal's list was read before the deploy.
+        self.driver.heal([base_driver.Target(APP, rel1, 2)],
+                         current=lambda uuid: base_driver.Target(
+                             APP, active['release'], 2))
+        self.assertEqual(serving, self.servers())
+        self.assertEqual(serving, sorted(self.podman.containers))
+
+    def test_scale_reads_the_target_under_the_lock(self):
+        rel1, rel2 = release(1), release(2)
+        self.driver.deploy(base_driver.Target(APP, rel1, 1))
+        self.driver.deploy(base_driver.Target(APP, rel2, 1))
+        # Read before the second deploy finished: release 1, 3 replicas.
+        self.driver.scale(base_driver.Target(APP, rel1, 3),
+                          current=lambda uuid: base_driver.Target(
+                              APP, rel2, 3))
+        labels = [c['Labels'][driver.L_RELEASE]
+                  for c in self.podman.containers.values()]
+        self.assertEqual(['rel-2'] * 3, labels)
+        self.driver.scale(base_driver.Target(APP, rel2, 3),
+                          current=lambda uuid: None)
+        self.assertEqual(3, len(self.podman.containers))
+
+    def test_failed_activation_leaves_the_old_release_serving(self):
+        self.driver.deploy(base_driver.Target(APP, release(1), 1))
+        serving = self.servers()
+
+        def on_serving():
+            raise RuntimeError('database is gone')
+        self.assertRaises(RuntimeError, self.driver.deploy,
+                          base_driver.Target(APP, release(2), 2),
+                          on_serving=on_serving)
+        self.assertEqual(serving, self.servers())
+        self.assertEqual(serving, sorted(self.podman.containers))
+
     def test_unhealthy_release_leaves_the_old_one_serving(self):
         self.driver.deploy(base_driver.Target(APP, release(1), 1))
         serving = self.servers()

@@ -90,7 +90,8 @@ def setup_app():
     _remember_argspecs()
     return HeadAsGet(pecan.make_app(
         root.RootController(),
-        hooks=[hooks.BaseURLHook(), hooks.ContextHook(), hooks.ErrorHook()],
+        hooks=[hooks.NoMethodOverrideHook(), hooks.BaseURLHook(),
+               hooks.ContextHook(), hooks.ErrorHook()],
         force_canonical=False,
         guess_content_type_from_ext=False,
         request_cls=Request,

@@ -32,6 +32,20 @@ class ContextHook(hooks.PecanHook):
         state.request.context = ctx
 
 
+class NoMethodOverrideHook(hooks.PecanHook):
+    """Pecan's RestController lets ``?_method=delete`` turn a POST into
+    another method: a cross-site HTML form could then delete an app of
+    the all-in-one. The API takes real methods only. (Form fields never
+    count: solum.api.app.Request parses no form body.) Checked before
+    routing, where the override acts."""
+
+    def on_route(self, state):
+        if '_method' in state.request.GET:
+            raise exception.BadRequest(
+                reason='the _method override is not supported: send the '
+                       'HTTP method itself')
+
+
 class BaseURLHook(hooks.PecanHook):
     def before(self, state):
         base = CONF.api.public_endpoint or state.request.host_url

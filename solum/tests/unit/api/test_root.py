@@ -43,6 +43,19 @@ class TestPipeline(base.DbTestCase):
         resp = self.app.put('/v1/apps', status=405)
         self.assertEqual('Client', resp.json['faultcode'])
 
+    def test_method_override_is_refused(self):
+        self.app.post_json('/v1/apps', {
+            'version': 1, 'name': 'keep', 'languagepack': 'python',
+            'source': {'repository': 'https://g.example.com/x.git'}})
+        resp = self.app.post('/v1/apps/keep?_method=delete', status=400)
+        self.assertIn('_method override is not supported',
+                      resp.json['faultstring'])
+        # A form field is no override: the form body is never parsed.
+        self.app.post('/v1/apps/keep', {'_method': 'delete'}, status=404)
+        self.assertEqual(['keep'],
+                         [a['name'] for a in self.app.get('/v1/apps').json])
+        self.app.delete('/v1/apps/keep', status=202)
+
     def test_chunked_body_over_limit_is_413(self):
         self.conf.config(max_body_size=1024, group='api')
         resp = self.app.post('/v1/apps', 'x' * 5000, headers={

@@ -6,6 +6,7 @@ import types
 from solum.common import context as solum_context
 from solum.conductor import states
 from solum.db import api as db_api
+from solum.deployer import driver as driver_mod
 from solum.deployer import fake
 from solum.deployer import manager
 from solum.tests import base
@@ -180,3 +181,56 @@ class TestWorkflowGone(base.DbTestCase):
         self.assertFalse(manager.DeployerManager._wait_for_status(
             '00000000-0000-0000-0000-000000000000', states.STARTING_APP,
             timeout=1))
+
+
+class TestActivation(base.DbTestCase):
+    """The release becomes active inside the driver's deploy (under the
+    app's lock), not after it returns."""
+
+    def setUp(self):
+        super().setUp()
+        fake.FakeDriver.reset()
+        self.addCleanup(fake.FakeDriver.reset)
+        self.ctx = solum_context.RequestContext(project_id=PROJECT_A)
+        self.app = db_api.create_app(self.ctx, {'name': 'hello',
+                                                'ports': [8080]})
+        self.seen = []
+        test = self
+
+        class Driver(fake.FakeDriver):
+            def deploy(self, target, on_serving=None):
+                def serving():
+                    test.seen.append(test.active())
+                    on_serving()
+                    test.seen.append(test.active())
+                return super().deploy(target, on_serving=serving)
+        self.deployer = manager.DeployerManager(driver=Driver())
+        self.deployer.conductor = Conductor()
+
+    def active(self):
+        release = db_api.active_release(self.app.id)
+        return release and release.number
+
+    def deploy(self):
+        wf = db_api.create_workflow(self.ctx, self.app, {
+            'actions': ['deploy'], 'result': {'image': 'img'}},
+            states.DEPLOYING)
+        self.deployer.deploy(None, wf.uuid)
+        return db_api.get_workflow_by_uuid(wf.uuid)
+
+    def test_active_once_serving(self):
+        self.assertEqual(states.DEPLOYMENT_COMPLETE, self.deploy().status)
+        self.assertEqual(states.DEPLOYMENT_COMPLETE, self.deploy().status)
+        self.assertEqual([None, 1, 1, 2], self.seen)
+        self.assertEqual(2, self.active())
+
+    def test_a_failed_deploy_activates_nothing(self):
+        self.deploy()
+        fake.FakeDriver.fail_next.append(
+            driver_mod.DeployError('never healthy'))
+        wf = self.deploy()
+        self.assertEqual(states.ERROR_CODE_DEPLOYMENT, wf.status)
+        self.assertEqual(1, self.active())
+        self.assertEqual(['ACTIVE', 'FAILED'],
+                         [r.status for r in
+                          db_api.list_releases(self.app.id)])

@@ -6,6 +6,9 @@
 #   buildah            build application images (chroot isolation)
 #   skopeo             copy/inspect images between stores (oci-archive, ...)
 #   slirp4netns        user-mode networking for `-p 127.0.0.1:PORT:PORT`
+#                      and for each build's own network namespace
+#   nftables           refuses the host's addresses inside a build's
+#                      namespace ([builder] build_network_deny)
 #   mmdebstrap         bootstrap Solum's base images from Debian packages
 #   haproxy            the local deployer's router
 #   git                source fetch
@@ -21,8 +24,8 @@
 #                          every local image and container).
 set -euo pipefail
 
-PACKAGES=(podman buildah skopeo runc slirp4netns mmdebstrap haproxy git
-          uidmap catatonit netavark curl python3-venv)
+PACKAGES=(podman buildah skopeo runc slirp4netns nftables mmdebstrap
+          haproxy git uidmap catatonit netavark curl python3-venv)
 # Not installed on purpose:
 #  - crun: fails on this host's hybrid cgroup v1 layout; runc is used.
 #  - fuse-overlayfs: root on ext4 uses the kernel's native overlay driver.
@@ -193,7 +196,7 @@ say "podman info: runtime=$runtime cgroup_manager=$cgroup_manager storage=$drive
 [ "$driver" = overlay ] || die "storage driver is '$driver', expected overlay"
 [ "$events" = file ] || die "events logger is '$events', expected file"
 
-for tool in buildah skopeo mmdebstrap haproxy slirp4netns runc git; do
+for tool in buildah skopeo mmdebstrap haproxy slirp4netns nft runc git; do
     command -v "$tool" >/dev/null || die "$tool not on PATH after install"
 done
 say "versions: $(podman --version | awk '{print $3}') podman," \

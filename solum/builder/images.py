@@ -4,12 +4,14 @@ import json
 import os
 import re
 import shlex
+import shutil
 import time
 
 from solum import conf
 from solum.builder import cgroups
 from solum.builder import containerfile as containerfile_check
 from solum.builder import languagepacks
+from solum.builder import netfilter
 from solum.builder import netns
 from solum.builder import process
 from solum.builder import reasons
@@ -210,9 +212,12 @@ def build_network(log):
     if mode == 'host':
         return None
     ok, why = netns.available()
+    deny = []
     if ok:
+        deny, refused = denied_networks(mode, log)
         try:
-            net = netns.BuildNetwork(sandbox=netns.sandbox()).start()
+            net = netns.BuildNetwork(sandbox=netns.sandbox(),
+                                     deny=deny).start()
         except (netns.NetnsError, OSError) as e:
             ok, why = False, str(e)
     if not ok:
@@ -222,12 +227,37 @@ def build_network(log):
         log('building on the host network: %s' % why)
         return None
     log('build network: a namespace of its own (slirp4netns, outbound '
-        'only: the host\'s loopback is not reachable; DNS %s)' % netns.DNS)
+        'only: the host\'s loopback is not reachable%s; DNS %s)' % (
+            ', nor %s' % refused if deny else '', netns.DNS))
     for name in netns.loopback_settings(os.environ,
                                         CONF.builder.passthrough_env):
         log('warning: %s points at the host\'s loopback, which the build '
             'cannot reach' % name)
     return net
+
+
+def denied_networks(mode, log):
+    """``[builder] build_network_deny`` as networks, and how the build
+    log names them. Without nft (auto mode) the build goes on without
+    them, and says so; an invalid entry fails every build."""
+    entries = CONF.builder.build_network_deny
+    try:
+        wants_host, _cidrs = netfilter.parse(entries)
+        deny = netfilter.networks(entries) if entries else []
+    except netfilter.FilterError as e:
+        raise BuildError(str(e))
+    if deny and shutil.which('nft') is None:
+        why = ('nft is not installed: [builder] build_network_deny (%s) '
+               'cannot be applied' % ', '.join(entries))
+        if mode == 'private':
+            raise BuildError('cannot give the build a network of its own: '
+                             '%s' % why)
+        log('warning: %s' % why)
+        return [], ''
+    named = [e for e in entries if e.strip() != netfilter.HOST]
+    if wants_host:
+        named.insert(0, "the host's other addresses")
+    return deny, ', '.join(named)
 
 
 def build_cgroup(log):

@@ -34,6 +34,7 @@ import urllib.parse
 
 from oslo_log import log as logging
 
+from solum.builder import netfilter
 from solum.builder import process
 
 LOG = logging.getLogger(__name__)
@@ -83,10 +84,13 @@ class BuildNetwork:
     """
 
     def __init__(self, sandbox=True, unshare='unshare', nsenter='nsenter',
-                 slirp4netns='slirp4netns'):
+                 slirp4netns='slirp4netns', deny=(), nft='nft'):
         self.sandbox = sandbox
+        # Networks refused inside the namespace (solum.builder.netfilter),
+        # loaded before slirp4netns gives it a way out.
+        self.deny = list(deny)
         self.tools = {'unshare': unshare, 'nsenter': nsenter,
-                      'slirp4netns': slirp4netns}
+                      'slirp4netns': slirp4netns, 'nft': nft}
         self.holder = None
         self.slirp = None
         self.ns = None
@@ -131,6 +135,7 @@ class BuildNetwork:
         try:
             self._output = tempfile.TemporaryFile()
             self._start_holder()
+            self._load_filter()
             self._start_slirp()
         except BaseException:
             self.stop()
@@ -193,6 +198,13 @@ class BuildNetwork:
                 raise NetnsError('unshare --net made no namespace in %g s'
                                  % START_TIMEOUT)
             time.sleep(0.002)
+
+    def _load_filter(self):
+        try:
+            netfilter.load(self.command, self.deny, nft=self.tools['nft'])
+        except netfilter.FilterError as e:
+            raise NetnsError('cannot refuse %s in the build network: %s' % (
+                ', '.join(map(str, self.deny)), e))
 
     def _start_slirp(self):
         ready_r, ready_w = os.pipe()

@@ -8,6 +8,7 @@ from oslo_upgradecheck import upgradecheck
 
 from solum import conf
 from solum.api import policy
+from solum.builder import netfilter
 from solum.common import redact
 from solum.common import rpc
 from solum.common import service
@@ -62,6 +63,10 @@ class Checks(upgradecheck.UpgradeCommands):
                 problems.append('[security] keys must be Fernet keys '
                                 '(urlsafe base64 of 32 bytes)')
         problems.extend(self._transport_problems())
+        try:
+            netfilter.parse(CONF.builder.build_network_deny)
+        except netfilter.FilterError as e:
+            problems.append(str(e))
         if problems:
             return Result(Code.FAILURE, '; '.join(problems))
         return Result(Code.SUCCESS)

@@ -86,10 +86,25 @@ opts = [
                     'Solum API, the router, published container ports) '
                     'is reachable. No host firewall rule or sysctl is '
                     'changed. Needs root, unshare, nsenter, slirp4netns '
-                    'and /dev/net/tun. Services bound to the host\'s '
-                    'other addresses stay reachable, as from any machine '
-                    'on its network. With "host" every build step can '
+                    'and /dev/net/tun. The host\'s other addresses and the '
+                    'metadata service are refused too: see '
+                    'build_network_deny. With "host" every build step can '
                     'reach the host\'s loopback services.'),
+    cfg.ListOpt('build_network_deny', default=['host', '169.254.0.0/16'],
+                help='Destinations a build step may not connect to in its '
+                     'own network namespace (build_network "auto" or '
+                     '"private"), besides the host\'s loopback: "host" '
+                     'for every non-loopback address of the builder host '
+                     '(services bound to 0.0.0.0), and IPv4/IPv6 '
+                     'networks. The default also refuses link-local '
+                     '169.254.0.0/16, where a cloud\'s metadata service '
+                     'hands out the builder host\'s user_data. Applied '
+                     'with an nftables table inside the namespace (needs '
+                     'nft; the host\'s ruleset is untouched); without '
+                     'nft, "auto" builds go on with a warning in the '
+                     'build log and "private" builds fail. Add your '
+                     'private networks to keep builds off them; empty to '
+                     'refuse nothing more.'),
     cfg.IntOpt('build_nproc', default=1024, min=16,
                help='Process limit of a build (RLIMIT_NPROC through '
                     'buildah --ulimit nproc=N:N; works with chroot '

@@ -15,6 +15,8 @@ the reason otherwise.
 """
 
 import os
+import re
+import shutil
 import socket
 import subprocess
 import threading
@@ -23,6 +25,7 @@ import uuid
 
 import fixtures
 
+from solum.builder import netfilter
 from solum.builder import netns
 from solum.conductor import states
 from solum.tests.functional import deployer_fixtures as fx
@@ -37,13 +40,28 @@ PROBE = ('import socket\n'
          '        print("probe: unreachable", host, e)\n')
 
 
+PROBE_HOSTS = ('import socket, sys\n'
+               'for host, port in zip(sys.argv[1::2], sys.argv[2::2]):\n'
+               '    try:\n'
+               '        socket.create_connection((host, int(port)), 3)'
+               '.close()\n'
+               '        print("probe: reached", host)\n'
+               '    except OSError as e:\n'
+               '        print("probe: unreachable", host, e)\n')
+
+
 class Listener(fixtures.Fixture):
-    """A TCP server on the host's loopback that counts connections."""
+    """A TCP server on the host's loopback (or ``address``) that counts
+    connections."""
+
+    def __init__(self, address='127.0.0.1'):
+        super().__init__()
+        self.address = address
 
     def _setUp(self):
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(('127.0.0.1', 0))
+        self.sock.bind((self.address, 0))
         self.sock.listen(16)
         self.sock.settimeout(0.2)
         self.port = self.sock.getsockname()[1]
@@ -158,6 +176,50 @@ class TestBuildNetwork(tb.BuilderTestCase):
         self.assertNotIn('probe: reached', text)
         self.assertEqual(1, len(self.listener.peers))  # the control's only
         self.assert_torn_down(1)
+
+    def test_run_step_cannot_reach_the_hosts_other_addresses(self):
+        """A service bound to the host's own (non-loopback) address, and
+        the metadata service's link-local address, are refused by the
+        default [builder] build_network_deny; with an empty list the
+        same step reaches the service (the control)."""
+        if shutil.which('nft') is None:
+            self.skipTest('nft is not installed: '
+                          'tools/install-container-tools.sh installs it')
+        addresses = [n for n in netfilter.host_addresses()
+                     if n.version == 4]
+        if not addresses:
+            self.skipTest('this host has no non-loopback IPv4 address')
+        address = str(addresses[0].network_address)
+        self.listener = self.useFixture(Listener(address))
+        step = ('RUN echo %%s && python3 /home/solum/app/probe_hosts.py '
+                '%s %d 169.254.169.254 80' % (address, self.listener.port))
+
+        def build(name):
+            repo, _sha = tb.make_repo(self.tmp, files={
+                'Containerfile': tb.CONTAINERFILE.replace(
+                    'CMD', '%s\nCMD' % (step % uuid.uuid4().hex)),
+                'probe_hosts.py': PROBE_HOSTS})
+            app = self.create_app(name=name, repo=repo, languagepack='auto')
+            wf, logs = self.run_workflow(app, actions=('build',))
+            self.assertEqual(states.BUILT, wf['status'], wf['reason'])
+            return '\n'.join(x['message'] for x in logs)
+
+        self.conf.config(build_network_deny=[], group='builder')
+        text = build('hostaddr-open')
+        self.assertIn('probe: reached %s' % address, text)
+        fx.wait_until(lambda: len(self.listener.peers) == 1, timeout=5)
+        # The default deny list.
+        self.conf.conf.clear_override('build_network_deny', group='builder')
+        text = build('hostaddr-denied')
+        self.assertIn("nor the host's other addresses, 169.254.0.0/16",
+                      text)
+        self.assertRegex(text, r'probe: unreachable %s .*refused' %
+                         re.escape(address))
+        # Refused at once rather than left to time out.
+        self.assertRegex(text, r'probe: unreachable 169\.254\.169\.254 '
+                               r'.*refused')
+        self.assertEqual(1, len(self.listener.peers))  # the control's only
+        self.assert_torn_down(2)
 
     def test_running_containers_keep_their_network(self):
         """A build network leaves the host's mounts alone: a running

@@ -6,6 +6,7 @@ processes is faked, and only processes the tests start are ever
 inspected or killed.
 """
 
+import ipaddress
 import os
 import subprocess
 import sys
@@ -48,6 +49,19 @@ os.close(ready)
 if mode == 'stubborn':
     time.sleep(60)
 os.read(exit_fd, 1)
+'''
+
+
+FAKE_NFT = '''\
+import os, sys
+# Records its ruleset and whether slirp4netns had started yet.
+with open(os.environ['FAKE_NFT_LOG'], 'w') as f:
+    f.write(str(os.path.exists(os.environ['FAKE_SLIRP_ARGS'])) + '\\n')
+    f.write(sys.stdin.read())
+if os.environ.get('FAKE_NFT') == 'fail':
+    sys.stderr.write('Error: Could not process rule: Operation not '
+                     'supported\\n')
+    sys.exit(1)
 '''
 
 
@@ -97,7 +111,7 @@ class FakeTools(base.TestCase):
         return self.holder_ns
 
     def net(self, **kw):
-        return netns.BuildNetwork(unshare=self.unshare,
+        return netns.BuildNetwork(unshare=self.unshare, nsenter=self.unshare,
                                   slirp4netns=self.slirp, **kw)
 
     def mode(self, unshare='ok', slirp='ok'):
@@ -196,6 +210,38 @@ class TestBuildNetwork(FakeTools):
         self.assertEqual(0, net.slirp.returncode)  # exited on --exit-fd
         self.assertEqual(before, _open_fds())
         net.stop()  # idempotent
+
+    def test_denied_networks_are_refused_before_slirp_starts(self):
+        self.mode()
+        tmp = self.useFixture(fixtures.TempDir()).path
+        nft = self._script(tmp, 'nft', FAKE_NFT)
+        log = os.path.join(tmp, 'nft-log')
+        self.useFixture(fixtures.EnvironmentVariable('FAKE_NFT_LOG', log))
+        deny = [ipaddress.ip_network('169.254.0.0/16')]
+        with self.net(deny=deny, nft=nft):
+            with open(log) as f:
+                slirp_started, ruleset = f.read().split('\n', 1)
+        self.assertEqual('False', slirp_started)
+        self.assertIn('ip daddr { 169.254.0.0/16 } reject', ruleset)
+        # Nothing to refuse: nft is not run at all.
+        os.unlink(log)
+        with self.net(nft=nft):
+            self.assertFalse(os.path.exists(log))
+
+    def test_a_filter_that_cannot_load_fails_the_start(self):
+        self.mode()
+        tmp = self.useFixture(fixtures.TempDir()).path
+        nft = self._script(tmp, 'nft', FAKE_NFT)
+        self.useFixture(fixtures.EnvironmentVariable(
+            'FAKE_NFT_LOG', os.path.join(tmp, 'nft-log')))
+        self.useFixture(fixtures.EnvironmentVariable('FAKE_NFT', 'fail'))
+        net = self.net(deny=[ipaddress.ip_network('192.0.2.2')], nft=nft)
+        e = self.assertRaises(netns.NetnsError, net.start)
+        self.assertEqual('cannot refuse 192.0.2.2/32 in the build network: '
+                         '%s exited 1: Error: Could not process rule: '
+                         'Operation not supported' % nft, str(e))
+        self.assert_torn_down(net)
+        self.assertIsNone(net.slirp)
 
     def test_context_manager(self):
         self.mode()
@@ -333,8 +379,9 @@ class TestAvailable(base.TestCase):
 class FakeNet:
     instances = []
 
-    def __init__(self, sandbox=True):
+    def __init__(self, sandbox=True, deny=()):
         self.sandbox = sandbox
+        self.deny = list(deny)
         self.stopped = 0
         FakeNet.instances.append(self)
 
@@ -361,6 +408,51 @@ class TestImagesBuildNetwork(base.TestCase):
             'solum.builder.netns.BuildNetwork', FakeNet))
         self.useFixture(fixtures.MonkeyPatch(
             'solum.builder.netns.sandbox', lambda: True))
+        self.conf.config(build_network_deny=[], group='builder')
+        self.nft = '/usr/sbin/nft'
+        self.useFixture(fixtures.MonkeyPatch(
+            'solum.builder.images.shutil.which',
+            lambda name: self.nft if name == 'nft' else None))
+        self.useFixture(fixtures.MonkeyPatch(
+            'solum.builder.netfilter.host_addresses',
+            lambda ip='ip': [ipaddress.ip_network('192.0.2.2')]))
+
+    def test_denied_networks_are_loaded_and_named(self):
+        self.conf.config(build_network_deny=['host', '169.254.0.0/16'],
+                         group='builder')
+        net = images.build_network(self.lines.append)
+        self.assertEqual(['169.254.0.0/16', '192.0.2.2/32'],
+                         [str(n) for n in net.deny])
+        self.assertIn("the host's loopback is not reachable, nor the "
+                      "host's other addresses, 169.254.0.0/16; DNS",
+                      self.lines[0])
+
+    def test_without_nft_auto_builds_with_a_warning(self):
+        self.conf.config(build_network_deny=['169.254.0.0/16'],
+                         group='builder')
+        self.nft = None
+        net = images.build_network(self.lines.append)
+        self.assertEqual([], net.deny)
+        self.assertEqual('warning: nft is not installed: [builder] '
+                         'build_network_deny (169.254.0.0/16) cannot be '
+                         'applied', self.lines[0])
+
+    def test_without_nft_private_builds_fail(self):
+        self.conf.config(build_network_deny=['169.254.0.0/16'],
+                         build_network='private', group='builder')
+        self.nft = None
+        e = self.assertRaises(images.BuildError, images.build_network,
+                              self.lines.append)
+        self.assertIn('nft is not installed', str(e))
+        self.assertEqual([], FakeNet.instances)
+
+    def test_an_invalid_deny_entry_fails_the_build(self):
+        self.conf.config(build_network_deny=['10.0.0.0/8', 'intranet'],
+                         group='builder')
+        e = self.assertRaises(images.BuildError, images.build_network,
+                              self.lines.append)
+        self.assertIn("'intranet' is neither \"host\" nor", str(e))
+        self.assertEqual([], FakeNet.instances)
 
     def test_host_mode_probes_nothing(self):
         self.conf.config(build_network='host', group='builder')

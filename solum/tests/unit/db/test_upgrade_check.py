@@ -29,3 +29,12 @@ class TestConfigurationCheck(base.TestCase):
         result = self.check_transport('rabbit://solum:secret@host:5672/')
         self.assertEqual(upgradecheck.Code.SUCCESS, result.code,
                          result.details)
+
+    def test_invalid_build_network_deny_is_a_failure(self):
+        self.conf.config(build_network_deny=['host', 'intranet'],
+                         group='builder')
+        self.addCleanup(rpc.cleanup)
+        result = status.Checks()._check_config()
+        self.assertEqual(upgradecheck.Code.FAILURE, result.code)
+        self.assertIn("build_network_deny: 'intranet' is neither",
+                      result.details)

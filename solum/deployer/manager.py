@@ -100,6 +100,10 @@ def du_id_problem(app, image, driver):
         image, app.project_id)
 
 
+# Seconds a deploy or scale waits for the start-up reconcile.
+RECONCILE_WAIT = 600
+
+
 class DeployerManager:
     """RPC endpoint of the deployer.
 
@@ -120,6 +124,12 @@ class DeployerManager:
         self._stop = threading.Event()
         self._thread = None
         self._last_scaled = {}
+        # Cleared while start() reconciles: deploys and scales wait, so
+        # that the router and the replicas are rebuilt from the database
+        # before anything changes them (reconcile's targets would be
+        # stale after a deploy that overtook it).
+        self._reconciled = threading.Event()
+        self._reconciled.set()
 
     @property
     def driver(self):
@@ -159,6 +169,8 @@ class DeployerManager:
     # ------------------------------------------------------- lifecycle
 
     def start(self):
+        if CONF.deployer.reconcile_on_start:
+            self._reconciled.clear()
         self._thread = threading.Thread(target=self._background,
                                         name='deployer-periodic',
                                         daemon=True)
@@ -177,6 +189,8 @@ class DeployerManager:
                 self.reconcile()
             except Exception:
                 LOG.exception('Reconciling deployed apps failed')
+            finally:
+                self._reconciled.set()
         while not self._stop.wait(CONF.deployer.check_interval):
             try:
                 self.heal()
@@ -260,7 +274,13 @@ class DeployerManager:
     # ----------------------------------------------------- RPC methods
 
 
+    def _wait_reconciled(self):
+        if not self._reconciled.wait(RECONCILE_WAIT):
+            LOG.warning('Reconciling deployed apps takes over %d s; going '
+                        'on without it', RECONCILE_WAIT)
+
     def deploy(self, context, workflow_uuid):
+        self._wait_reconciled()
         if not self._in_flight.claim(workflow_uuid):
             return
         try:
@@ -375,6 +395,7 @@ class DeployerManager:
         return True
 
     def undeploy(self, context, app_uuid):
+        self._wait_reconciled()
         try:
             app = db_api.get_app(None, app_uuid)
         except exception.NotFound:
@@ -390,6 +411,7 @@ class DeployerManager:
 
     def scale(self, context, app_uuid):
         """Run as many replicas as the app's active release asks for."""
+        self._wait_reconciled()
         app = db_api.get_app(None, app_uuid)
         release = db_api.active_release(app.id)
         if release is None:

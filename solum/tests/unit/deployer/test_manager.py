@@ -1,6 +1,8 @@
 """The deployer's RPC endpoint against a real database: which images a
 deploy workflow may run, which images go with a deleted app."""
 
+import threading
+import time
 import types
 
 from solum.common import context as solum_context
@@ -234,3 +236,49 @@ class TestActivation(base.DbTestCase):
         self.assertEqual(['ACTIVE', 'FAILED'],
                          [r.status for r in
                           db_api.list_releases(self.app.id)])
+
+
+class TestReconcileFirst(base.DbTestCase):
+    """Deploys, scales and deletes wait for the start-up reconcile."""
+
+    def setUp(self):
+        super().setUp()
+        fake.FakeDriver.reset()
+        self.addCleanup(fake.FakeDriver.reset)
+        self.conf.config(reconcile_on_start=True, group='deployer')
+        self.release_start = threading.Event()
+        self.events = []
+        test = self
+
+        class SlowStart(fake.FakeDriver):
+            def start(self, targets):
+                test.events.append('start begins')
+                test.release_start.wait(10)
+                test.events.append('start ends')
+
+            def scale(self, target, current=None):
+                test.events.append('scale')
+        self.deployer = manager.DeployerManager(driver=SlowStart())
+        self.addCleanup(self.deployer.stop)
+        ctx = solum_context.RequestContext(project_id=PROJECT_A)
+        self.app = db_api.create_app(ctx, {'name': 'hello'})
+        release = db_api.create_release(self.app, {
+            'image': 'img', 'config': {}, 'replicas': 1})
+        db_api.activate_release(release.id)
+
+    def test_scale_waits_for_the_reconcile(self):
+        self.deployer.start()
+        scaler = threading.Thread(target=self.deployer.scale,
+                                  args=(None, self.app.uuid))
+        scaler.start()
+        self.addCleanup(scaler.join, 10)
+        time.sleep(0.3)
+        self.assertEqual(['start begins'], self.events)
+        self.release_start.set()
+        scaler.join(10)
+        self.assertEqual(['start begins', 'start ends', 'scale'],
+                         self.events)
+
+    def test_nothing_waits_without_a_start(self):
+        self.deployer.scale(None, self.app.uuid)
+        self.assertEqual(['scale'], self.events)

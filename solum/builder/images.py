@@ -212,7 +212,6 @@ def build_network(log):
     if mode == 'host':
         return None
     ok, why = netns.available()
-    deny = []
     if ok:
         deny, refused = denied_networks(mode, log)
         try:
@@ -228,7 +227,7 @@ def build_network(log):
         return None
     log('build network: a namespace of its own (slirp4netns, outbound '
         'only: the host\'s loopback is not reachable%s; DNS %s)' % (
-            ', nor %s' % refused if deny else '', netns.DNS))
+            ', nor %s' % refused if refused else '', netns.DNS))
     for name in netns.loopback_settings(os.environ,
                                         CONF.builder.passthrough_env):
         log('warning: %s points at the host\'s loopback, which the build '
@@ -240,10 +239,9 @@ def denied_networks(mode, log):
     """``[builder] build_network_deny`` as networks, and how the build
     log names them. Without nft (auto mode) the build goes on without
     them, and says so; an invalid entry fails every build."""
-    entries = CONF.builder.build_network_deny
+    entries = [e.strip() for e in CONF.builder.build_network_deny]
     try:
-        wants_host, _cidrs = netfilter.parse(entries)
-        deny = netfilter.networks(entries) if entries else []
+        deny = netfilter.networks(entries)
     except netfilter.FilterError as e:
         raise BuildError(str(e))
     if deny and shutil.which('nft') is None:
@@ -254,10 +252,8 @@ def denied_networks(mode, log):
                              '%s' % why)
         log('warning: %s' % why)
         return [], ''
-    named = [e for e in entries if e.strip() != netfilter.HOST]
-    if wants_host:
-        named.insert(0, "the host's other addresses")
-    return deny, ', '.join(named)
+    return deny, ', '.join("the host's other addresses"
+                           if e == netfilter.HOST else e for e in entries)
 
 
 def build_cgroup(log):

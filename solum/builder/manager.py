@@ -134,10 +134,8 @@ class BuilderManager:
         name = app.languagepack or languagepacks.AUTO
         if name in languagepacks.BUILTIN or name == languagepacks.AUTO:
             return name, None
-        ctx = solum_context.RequestContext(project_id=app.project_id,
-                                           overwrite=False)
         try:
-            lp = db_api.get_language_pack(ctx, name)
+            lp = db_api.get_project_language_pack(app.project_id, name)
         except exception.NotFound:
             raise StageFailed('language pack %r does not exist' % name)
         if lp.status != LP_READY or not lp.image_ref:

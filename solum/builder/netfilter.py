@@ -18,6 +18,8 @@ import ipaddress
 import json
 import subprocess
 
+from solum.builder import process
+
 HOST = 'host'
 TABLE = 'solum_build'
 TIMEOUT = 10
@@ -31,11 +33,9 @@ def host_addresses(ip='ip'):
     """The builder host's non-loopback IPv4 and IPv6 addresses (not the
     link-local fe80::/10 ones, which are no one else's concern)."""
     try:
-        out = subprocess.run([ip, '-j', 'address', 'show'], check=True,
-                             capture_output=True, text=True,
-                             timeout=TIMEOUT).stdout
-        interfaces = json.loads(out or '[]')
-    except (OSError, subprocess.SubprocessError, ValueError) as e:
+        interfaces = json.loads(process.output(
+            [ip, '-j', 'address', 'show'], timeout=TIMEOUT) or '[]')
+    except (process.CommandError, ValueError) as e:
         raise FilterError('cannot list the host\'s addresses with %s: %s'
                           % (ip, e))
     found = []

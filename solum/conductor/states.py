@@ -112,6 +112,6 @@ def next_state(current, actions):
 def is_finished(status, actions):
     if status in ERROR_STATES or status in (DEPLOYMENT_COMPLETE, DELETING):
         return True
-    if status in (UNIT_TESTING_PASSED, BUILT):
+    if status in BETWEEN_STAGES:
         return next_state(status, actions) is None
     return False

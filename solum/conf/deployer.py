@@ -59,8 +59,13 @@ opts = [
                      'built with network namespace support.'),
     cfg.IntOpt('router_slots', default=16, min=2,
                help='Server slots pre-allocated in each app\'s router '
-                    'backend; replicas take free slots without a reload. '
-                    'A backend needing more doubles them (one reload).'),
+                    'backend. Replicas reached at their published loopback '
+                    'port (router_netns = false) take free slots through '
+                    'HAProxy\'s runtime API, without a reload; those '
+                    'reached inside their network namespace (the default) '
+                    'join with one reload per batch, which the runtime API '
+                    'cannot avoid. A backend needing more slots doubles '
+                    'them (one reload).'),
     cfg.IntOpt('drain_timeout', default=10, min=0,
                help='Seconds to wait for a drained replica\'s requests to '
                     'finish before it is stopped.'),

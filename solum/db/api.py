@@ -12,6 +12,7 @@ from oslo_utils import uuidutils
 from sqlalchemy import event
 
 from solum import conf
+from solum.common import context as solum_context
 from solum.common import exception
 from solum.db import models
 from solum.db import types
@@ -619,6 +620,13 @@ def get_language_pack(context, ident):
     if lp is None:
         raise exception.NotFound(resource='Language pack', id=ident)
     return lp
+
+
+def get_project_language_pack(project_id, name):
+    """A language pack as an app of ``project_id`` names it (the API
+    checks it at create, the builder builds from it)."""
+    return get_language_pack(solum_context.RequestContext(
+        project_id=project_id, overwrite=False), name)
 
 
 def get_language_pack_by_uuid(uuid):

@@ -85,8 +85,10 @@ class Driver(abc.ABC):
         between (None: nothing should run)."""
 
     @abc.abstractmethod
-    def undeploy(self, app, images=()):
-        """Remove everything of an app: replicas, routes, images, logs."""
+    def undeploy(self, app, images=(), keep_images=False):
+        """Remove everything of an app: replicas, routes, images, logs.
+        ``keep_images``: the app only leaves this driver (it moved to
+        another one); its images stay, for a rollback to come back."""
 
     @abc.abstractmethod
     def logs(self, app, since=None, tail=None):

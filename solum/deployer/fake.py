@@ -42,8 +42,9 @@ class FakeDriver(base.Driver):
         self.running[target.app.uuid] = (target.release.uuid,
                                          target.replicas)
 
-    def undeploy(self, app, images=()):
-        self.calls.append(('undeploy', app.uuid, sorted(images)))
+    def undeploy(self, app, images=(), keep_images=False):
+        self.calls.append(('undeploy', app.uuid, sorted(images)) +
+                          (('keep_images',) if keep_images else ()))
         self.running.pop(app.uuid, None)
 
     def status(self, app):

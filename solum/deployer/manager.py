@@ -359,7 +359,7 @@ class DeployerManager:
             log.write('stopping the app on the %s driver' %
                       release_driver(active))
             try:
-                self.driver_of(active).undeploy(app, ())
+                self.driver_of(active).undeploy(app, keep_images=True)
             except Exception as e:
                 LOG.warning('Removing app %s from driver %s failed: %s',
                             app.uuid, release_driver(active), e)

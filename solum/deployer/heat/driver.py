@@ -354,7 +354,7 @@ class HeatDriver(base.Driver):
                                'min_size': low, 'max_size': high},
                 'timeout_mins': CONF.heat.stack_timeout}, existing=True)
 
-    def undeploy(self, app, images=()):
+    def undeploy(self, app, images=(), keep_images=False):
         with self.lock(app):
             clients = self.clients(app)
             stack = self.find_stack(clients.heat, app)
@@ -362,17 +362,21 @@ class HeatDriver(base.Driver):
                 self._delete(clients.heat, stack)
                 LOG.info('Deleted stack %s of app %s', stack.stack_name,
                          app.uuid)
-            deleted = []
-            for image in clients.glance.images.list(
-                    filters={'solum_app': app.uuid}):
-                clients.glance.images.delete(image['id'])
-                deleted.append(image['id'])
-            if deleted:
-                LOG.info('Deleted Glance image(s) %s of app %s',
-                         ', '.join(deleted), app.uuid)
+            if not keep_images:
+                self._delete_images(clients.glance, app)
         with self._locks_lock:
             self._locks.pop(app.uuid, None)
             self._sessions.pop(getattr(app, 'trust_id', None), None)
+
+    @staticmethod
+    def _delete_images(glance, app):
+        deleted = []
+        for image in glance.images.list(filters={'solum_app': app.uuid}):
+            glance.images.delete(image['id'])
+            deleted.append(image['id'])
+        if deleted:
+            LOG.info('Deleted Glance image(s) %s of app %s',
+                     ', '.join(deleted), app.uuid)
 
     def servers(self, app):
         """(stack, [server ids]) of the app's members."""

@@ -279,18 +279,14 @@ class LocalDriver(base.Driver):
             if not self.router.running():
                 self.router.start()
             new = self._start_healthy(app, release, max(target.replicas, 1))
-            self.router.ensure_backend(self._backend(app, release))
             try:
-                self._add_to_router(app, release, new)
+                self.router.ensure_backend(self._backend(app, release),
+                                           self._routes(new, release))
+                if on_serving is not None:
+                    on_serving()
             except Exception:
                 self._retire(app, new)
                 raise
-            if on_serving is not None:
-                try:
-                    on_serving()
-                except Exception:
-                    self._retire(app, new)
-                    raise
             old = [r for r in self.replicas(app)
                    if r.release_uuid != release.uuid]
             try:
@@ -318,19 +314,20 @@ class LocalDriver(base.Driver):
         if len(running) < wanted:
             new = self._start_healthy(app, release,
                                       wanted - len(running))
-            self.router.ensure_backend(self._backend(app, release))
-            self._add_to_router(app, release, new)
+            self.router.ensure_backend(self._backend(app, release),
+                                       self._routes(new, release))
         elif len(running) > wanted:
             # The newest replicas go first; the oldest keep serving.
             running.sort(key=lambda r: r.name)
             self._retire(app, running[wanted:])
 
-    def undeploy(self, app, images=()):
+    def undeploy(self, app, images=(), keep_images=False):
         with self.lock(app):
             self.router.remove_backend(backend_name(app))
             self.podman.remove([r.name for r in self.replicas(app)],
                                stop_timeout=0)
-            self.podman.remove_images(self._images_of(app, images))
+            if not keep_images:
+                self.podman.remove_images(self._images_of(app, images))
         with self._locks_lock:
             self._locks.pop(app.uuid, None)
 

@@ -320,15 +320,21 @@ class Router:
 
     # -------------------------------------------------------- backends
 
-    def ensure_backend(self, backend):
-        """Add or change a backend (reload); keeps its servers."""
+    def ensure_backend(self, backend, replicas=()):
+        """Add or change a backend (reload); keeps its servers.
+        ``replicas``, as add_servers takes them, join it: in the same
+        reload when there is one (a first deploy reloads once)."""
         with self._lock:
             current = self.backends.get(backend.name)
             if current is not None and current.same_route(backend):
+                if replicas:
+                    self.add_servers(backend.name, replicas)
                 return False
             if current is not None:
                 backend.servers = current.servers
                 backend.slots = max(backend.slots, current.slots)
+            for replica in replicas:
+                backend.place(*replica)
             self.backends[backend.name] = backend
             self._write_and_reload()
             return True

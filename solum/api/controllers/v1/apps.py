@@ -18,7 +18,6 @@ from solum.api.controllers.v1 import lookup
 from solum.api.controllers.v1 import releases as app_releases
 from solum.api.controllers.v1 import workflows
 from solum.builder import languagepacks
-from solum.common import context as solum_context
 from solum.common import crypto
 from solum.common import exception
 from solum.common import keystone
@@ -40,11 +39,8 @@ _STORED_FIELDS = ('name', 'description', 'languagepack', 'workflow_config',
 def _check_language_pack(name, project_id):
     if name in languagepacks.BUILTIN or name == languagepacks.AUTO:
         return
-    # A pack is named within the app's project, where the builder looks.
-    owner = solum_context.RequestContext(project_id=project_id,
-                                         overwrite=False)
     try:
-        db_api.get_language_pack(owner, name)
+        db_api.get_project_language_pack(project_id, name)
     except exception.NotFound:
         raise exception.InvalidInput(
             reason='languagepack: unknown language pack %r; use one of %s, '

@@ -16,19 +16,29 @@ def base_url():
     return pecan.request.base_url
 
 
+def int_param(name, minimum, maximum=None, default=None,
+              meaning='an integer'):
+    """An integer from the query string within [minimum, maximum] (no
+    upper bound: None), or ``default`` when it is not given."""
+    value = pecan.request.GET.get(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < minimum or (
+            maximum is not None and number > maximum):
+        raise exception.BadRequest(reason='%s must be %s, at least %d%s' % (
+            name, meaning, minimum,
+            '' if maximum is None else ' and at most %d' % maximum))
+    return number
+
+
 def pagination():
     """limit and marker from the query string, checked."""
-    params = pecan.request.GET
-    limit = params.get('limit')
-    if limit is not None:
-        try:
-            limit = int(limit)
-        except ValueError:
-            raise exception.BadRequest(reason='limit must be an integer')
-        if limit < 1:
-            raise exception.BadRequest(reason='limit must be at least 1')
-    limit = min(limit or CONF.api.max_limit, CONF.api.max_limit)
-    return limit, params.get('marker')
+    limit = int_param('limit', 1, default=CONF.api.max_limit)
+    return min(limit, CONF.api.max_limit), pecan.request.GET.get('marker')
 
 
 def flag(name):

@@ -8,7 +8,7 @@ import webob
 
 from solum import conf
 from solum.api import views
-from solum.common import exception
+from solum.api.controllers.v1 import common
 from solum.db import api as db_api
 from solum.db import types
 
@@ -17,16 +17,9 @@ _PAGE = 1000
 
 
 def _after_id():
-    value = pecan.request.GET.get('since', '0')
-    try:
-        after = max(int(value), 0)
-    except ValueError:
-        raise exception.BadRequest(reason='since must be a log line id')
     # Log line ids are BIGINT; the database cannot compare beyond.
-    if after > types.INT64_MAX:
-        raise exception.BadRequest(reason='since must be a log line id, '
-                                          'at most %d' % types.INT64_MAX)
-    return after
+    return common.int_param('since', 0, types.INT64_MAX, default=0,
+                            meaning='a log line id')
 
 
 def _text_line(line):

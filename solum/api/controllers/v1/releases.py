@@ -155,16 +155,7 @@ class AppLogsController(rest.RestController):
     def get_all(self, app_ident):
         app = lookup.app(app_ident, 'solum:apps:logs')
         context = common.context()
-        tail = pecan.request.GET.get('tail')
-        if tail is not None:
-            try:
-                tail = int(tail)
-            except ValueError:
-                raise exception.BadRequest(reason='tail must be an integer')
-            if not 1 <= tail <= types.INT32_MAX:
-                raise exception.BadRequest(
-                    reason='tail must be between 1 and %d' %
-                    types.INT32_MAX)
+        tail = common.int_param('tail', 1, types.INT32_MAX)
         since = pecan.request.GET.get('since') or None
         if common.flag('follow'):
             return webob.Response(

@@ -130,6 +130,16 @@ class TestNoServerErrors(base.APITestCase):
             resp = self.get(path, status=400)
             self.assertEqual('Client', resp.json['faultcode'])
         self.get('/v1/language_packs/lp/logs?since=%d' % (2 ** 63 - 1))
+        for path, message in (
+                ('/v1/apps?limit=0', 'limit must be an integer, at least 1'),
+                ('/v1/apps/hello/logs?tail=x', 'tail must be an integer, '
+                 'at least 1 and at most %d' % (2 ** 31 - 1)),
+                ('/v1/language_packs/lp/logs?since=-1', 'since must be a '
+                 'log line id, at least 0 and at most %d' % (2 ** 63 - 1))):
+            self.assertIn(message, self.get(path, status=400).json[
+                'faultstring'])
+        # Beyond the page size limit is no error: the page is capped.
+        self.get('/v1/apps?limit=%d' % 10 ** 30)
 
     def test_rollback_to_a_huge_release(self):
         resp = self.post_json('/v1/apps/hello/rollback',

@@ -73,3 +73,19 @@ class TestDriverChoice(base.APITestCase):
                            expect_errors=True).status_int != 404:
             self.assertLess(time.monotonic(), deadline)
             time.sleep(0.02)
+
+    def test_moving_to_another_driver_keeps_the_images(self):
+        # A rollback to a release of the first driver needs its image.
+        self.conf.config(allowed_drivers=['other'], group='deployer')
+        app = self.create_app().json
+        path = '/v1/apps/%s' % app['id']
+        for params in ({}, {'deployer': 'other'}):
+            if params:
+                self.patch_json(path, {'parameters': params})
+            wf = self.post_json(path + '/workflows', {
+                'actions': ['deploy'], 'du_id': IMAGE % base.PROJECT_A}).json
+            done = self.wait_for_workflow(wf['id'])
+            self.assertEqual('DEPLOYMENT_COMPLETE', done.status, done.reason)
+        self.assertIn(('undeploy', app['id'], [], 'keep_images'),
+                      fake.FakeDriver.calls)
+        self.assertEqual(('deploy', app['id'], 2, 1), OtherDriver.calls[-1])

@@ -256,9 +256,14 @@ class TestBuildNetwork(FakeTools):
         self.addCleanup(daemon.kill)
         self.members.append(daemon.pid)
         self.assertEqual([daemon.pid], net.processes())
+        # The holder is in the namespace too, and is spared: the
+        # namespace goes with it.
+        self.members.append(net.holder.pid)
         started = time.monotonic()
-        net.stop()
+        net.kill_leftovers()
         self.assertEqual(-9, daemon.wait(5))
+        self.assertIsNone(net.holder.poll())
+        net.stop()
         self.assertLess(time.monotonic() - started, 2)
         self.assert_torn_down(net)
 

@@ -182,6 +182,12 @@ class TestHeatDriver(test_base.TestCase):
                          self.driver.fake.glance.images.deleted)
         self.assertIsNone(self.driver.app_url(target().app))
 
+    def test_leaving_for_another_driver_keeps_the_images(self):
+        self.driver.deploy(target())
+        self.driver.undeploy(target().app, keep_images=True)
+        self.assertEqual(('delete', 's-1'), self.stacks.calls[-1])
+        self.assertEqual([], self.driver.fake.glance.images.deleted)
+
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     """Answers each GET with the next status of the server's script (the

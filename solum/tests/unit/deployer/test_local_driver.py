@@ -84,11 +84,13 @@ class FakeRouter:
     def start(self):
         self.started += 1
 
-    def ensure_backend(self, backend):
+    def ensure_backend(self, backend, replicas=()):
         current = self.backends.get(backend.name)
         if current is not None:
             backend.servers = current.servers
         self.backends[backend.name] = backend
+        if replicas:
+            self.add_servers(backend.name, replicas)
 
     def remove_backend(self, name):
         self.backends.pop(name, None)
@@ -346,6 +348,15 @@ class TestLocalDriver(base.TestCase):
                           'localhost/solum/p/web:2',
                           'localhost/solum/p/web:wf9-abc'],
                          self.podman.rmi)
+
+    def test_leaving_for_another_driver_keeps_the_images(self):
+        self.podman.local_images = {
+            'localhost/solum/p/web:1': {images.LABEL_APP: APP.uuid}}
+        self.driver.deploy(base_driver.Target(APP, release(1), 2))
+        self.driver.undeploy(APP, keep_images=True)
+        self.assertEqual({}, self.podman.containers)
+        self.assertEqual({}, self.router.backends)
+        self.assertEqual([], self.podman.rmi)
 
     def test_image_project_is_the_builders_label(self):
         self.podman.local_images = {

@@ -5,6 +5,8 @@ import threading
 import time
 import types
 
+import fixtures
+
 from solum.common import context as solum_context
 from solum.conductor import states
 from solum.db import api as db_api
@@ -280,5 +282,10 @@ class TestReconcileFirst(base.DbTestCase):
                          self.events)
 
     def test_nothing_waits_without_a_start(self):
+        # With no wait allowed, an unset event would log that it gave up.
+        self.patch(manager, 'RECONCILE_WAIT', 0)
+        logger = self.useFixture(fixtures.FakeLogger())
         self.deployer.scale(None, self.app.uuid)
         self.assertEqual(['scale'], self.events)
+        self.assertNotIn('Reconciling deployed apps takes over',
+                         logger.output)

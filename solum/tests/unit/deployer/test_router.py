@@ -159,6 +159,20 @@ class TestRuntimeAPI(base.TestCase):
         self.assertEqual(2, self.router.backends['app_1'].servers['r3'][
             'slot'])
 
+    def test_a_new_backend_and_its_replicas_take_one_reload(self):
+        self.assertTrue(self.router.ensure_backend(
+            _backend(), [('r1', 4001, 'netns-a', 8080)]))
+        self.assertEqual(1, len(self.reloads))
+        self.assertEqual({'r1': {'port': 4001, 'state': 'ready', 'slot': 1,
+                                 'netns': 'netns-a', 'target_port': 8080}},
+                         self.reloads[0]['app_1'])
+        # The same route again: the replica joins through the runtime API.
+        self.assertFalse(self.router.ensure_backend(
+            _backend(), [('r2', 4002, None, None)]))
+        self.assertEqual(1, len(self.reloads))
+        self.assertIn('set server app_1/s2 addr 127.0.0.1 port 4002',
+                      self.fake.commands)
+
     def test_a_full_backend_grows_with_one_reload(self):
         self.router.ensure_backend(_backend())
         for i in range(3):

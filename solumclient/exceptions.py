@@ -1,10 +1,21 @@
 """Errors carrying the API's own faultstring, by HTTP status."""
 
 
+# The error class of each HTTP status that has one; filled in by the
+# classes below as they declare their status.
+_BY_STATUS = {}
+
+
 class ClientException(Exception):
     """The Solum API refused a request."""
 
     status_code = None
+
+    def __init_subclass__(cls, status=None, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status_code = status
+            _BY_STATUS[status] = cls
 
     def __init__(self, message, status_code=None, url=None, method=None):
         super().__init__(message)
@@ -18,49 +29,44 @@ class ClientException(Exception):
         return self.message
 
 
-class BadRequest(ClientException):
-    status_code = 400
+class BadRequest(ClientException, status=400):
+    pass
 
 
-class Unauthorized(ClientException):
-    status_code = 401
+class Unauthorized(ClientException, status=401):
+    pass
 
 
-class Forbidden(ClientException):
-    status_code = 403
+class Forbidden(ClientException, status=403):
+    pass
 
 
-class NotFound(ClientException):
-    status_code = 404
+class NotFound(ClientException, status=404):
+    pass
 
 
-class NotAcceptable(ClientException):
-    status_code = 406
+class NotAcceptable(ClientException, status=406):
+    pass
 
 
-class Conflict(ClientException):
-    status_code = 409
+class Conflict(ClientException, status=409):
+    pass
 
 
-class RequestTooLarge(ClientException):
-    status_code = 413
+class RequestTooLarge(ClientException, status=413):
+    pass
 
 
-class UnsupportedMediaType(ClientException):
-    status_code = 415
+class UnsupportedMediaType(ClientException, status=415):
+    pass
 
 
-class ServerError(ClientException):
-    status_code = 500
+class ServerError(ClientException, status=500):
+    """Any 5xx (one without a class of its own)."""
 
 
 class ConnectionFailed(ClientException):
     """The API could not be reached at all."""
-
-
-_BY_STATUS = {cls.status_code: cls for cls in (
-    BadRequest, Unauthorized, Forbidden, NotFound, NotAcceptable, Conflict,
-    RequestTooLarge, UnsupportedMediaType)}
 
 
 def from_response(response, method, url):

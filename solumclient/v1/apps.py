@@ -51,14 +51,5 @@ class AppManager(base.Manager):
                              params=params or None).json()
 
     def follow_logs(self, app, tail=None):
-        params = {'follow': 'true'}
-        if tail is not None:
-            params['tail'] = tail
-        response = self.http.get('/v1/apps/%s/logs' % base.quote(app),
-                                 params=params,
-                                 headers={'Accept': 'text/plain'},
-                                 stream=True)
-        try:
-            yield from base.iter_lines(response)
-        finally:
-            response.close()
+        params = {'tail': tail} if tail is not None else {}
+        return self._follow('/v1/apps/%s/logs' % base.quote(app), **params)

@@ -28,11 +28,4 @@ class LanguagePackManager(base.Manager):
                              base.quote(lp)).json()
 
     def follow_logs(self, lp):
-        response = self.http.get('/v1/language_packs/%s/logs' %
-                                 base.quote(lp), params={'follow': 'true'},
-                                 headers={'Accept': 'text/plain'},
-                                 stream=True)
-        try:
-            yield from base.iter_lines(response)
-        finally:
-            response.close()
+        return self._follow('/v1/language_packs/%s/logs' % base.quote(lp))

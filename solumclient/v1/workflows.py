@@ -48,11 +48,4 @@ class WorkflowManager(base.Manager):
 
     def follow_logs(self, app, workflow):
         """Yield log lines as they are written, until the workflow ends."""
-        response = self.http.get(self._path(app, workflow) + '/logs',
-                                 params={'follow': 'true'},
-                                 headers={'Accept': 'text/plain'},
-                                 stream=True)
-        try:
-            yield from base.iter_lines(response)
-        finally:
-            response.close()
+        return self._follow(self._path(app, workflow) + '/logs')

@@ -75,10 +75,8 @@ class CreateApp(command.ShowOne):
         if params:
             document.setdefault('parameters', {}).setdefault(
                 'user_params', {}).update(params)
-        try:
+        with common.api_errors():
             app = common.client(self.app).apps.create(document)
-        except exceptions.ClientException as e:
-            common.fail(e)
         return common.show(app, common.APP_COLUMNS)
 
 
@@ -92,11 +90,9 @@ class ListApps(command.Lister):
         return parser
 
     def take_action(self, args):
-        try:
+        with common.api_errors():
             apps = common.client(self.app).apps.list(
                 all_projects=args.all_projects)
-        except exceptions.ClientException as e:
-            common.fail(e)
         return common.table(apps, common.APP_LIST_COLUMNS)
 
 
@@ -109,10 +105,8 @@ class ShowApp(command.ShowOne):
         return parser
 
     def take_action(self, args):
-        try:
+        with common.api_errors():
             app = common.client(self.app).apps.get(args.app)
-        except exceptions.ClientException as e:
-            common.fail(e)
         return common.show(app, common.APP_COLUMNS)
 
 
@@ -128,15 +122,13 @@ class SetApp(command.ShowOne):
     def take_action(self, args):
         fields = _fields_from_flags(args)
         solum = common.client(self.app)
-        try:
+        with common.api_errors():
             params = common.parse_params(args.param)
             if params:
                 current = solum.apps.get(args.app)['parameters']
                 user = dict(current.get('user_params', {}), **params)
                 fields['parameters'] = dict(current, user_params=user)
             app = solum.apps.update(args.app, **fields)
-        except exceptions.ClientException as e:
-            common.fail(e)
         return common.show(app, common.APP_COLUMNS)
 
 
@@ -155,7 +147,7 @@ class DeleteApp(command.Command):
         solum = common.client(self.app)
         deleting = []
         for app in args.apps:
-            try:
+            with common.api_errors():
                 if args.wait:
                     # Wait on the id: the name may be taken again.
                     app = solum.apps.get(app)
@@ -163,8 +155,6 @@ class DeleteApp(command.Command):
                     deleting.append(app)
                 else:
                     solum.apps.delete(app)
-            except exceptions.ClientException as e:
-                common.fail(e)
         for app in deleting:
             common.wait_for_app_gone(solum, app, stream=sys.stderr)
 
@@ -184,11 +174,9 @@ class _StartWorkflow(command.ShowOne):
 
     def take_action(self, args):
         solum = common.client(self.app)
-        try:
+        with common.api_errors():
             wf = solum.workflows.create(args.app, self.actions,
                                         **self.workflow_options(args))
-        except exceptions.ClientException as e:
-            common.fail(e)
         if args.wait:
             wf = common.wait_for_workflow(solum, args.app, wf,
                                           stream=sys.stderr)
@@ -242,7 +230,7 @@ class AppLogs(command.Command):
     def take_action(self, args):
         solum = common.client(self.app)
         out = self.app.stdout
-        try:
+        with common.api_errors():
             if args.workflow is not None:
                 if args.follow:
                     for line in solum.workflows.follow_logs(args.app,
@@ -262,8 +250,6 @@ class AppLogs(command.Command):
             for line in solum.apps.logs(args.app, tail=args.tail):
                 out.write('%s %s %s\n' % (line['time'], line['replica'],
                                           line['line']))
-        except exceptions.ClientException as e:
-            common.fail(e)
 
 
 class ScaleApp(command.ShowOne):
@@ -306,7 +292,7 @@ class ScaleApp(command.ShowOne):
                 'Give a number of replicas, autoscaling options '
                 '(--min/--max with --target-rps or --target-cpu), or '
                 '--no-autoscale'))
-        try:
+        with common.api_errors():
             result = {'app_id': args.app}
             if policy or args.no_autoscale:
                 params = dict(solum.apps.get(args.app)['parameters'])
@@ -319,8 +305,6 @@ class ScaleApp(command.ShowOne):
                 result['autoscale'] = app['parameters'].get('autoscale')
             if args.replicas is not None:
                 result.update(solum.apps.scale(args.app, args.replicas))
-        except exceptions.ClientException as e:
-            common.fail(e)
         if args.wait and args.replicas is not None:
             common.wait_for_replicas(solum, args.app, args.replicas,
                                      args.wait_timeout, stream=sys.stderr)
@@ -342,10 +326,8 @@ class RollbackApp(command.ShowOne):
 
     def take_action(self, args):
         solum = common.client(self.app)
-        try:
+        with common.api_errors():
             wf = solum.apps.rollback(args.app, args.release)
-        except exceptions.ClientException as e:
-            common.fail(e)
         if args.wait:
             wf = common.wait_for_workflow(solum, args.app, wf)
         return common.show(wf, common.WORKFLOW_COLUMNS)
@@ -360,10 +342,8 @@ class ListReleases(command.Lister):
         return parser
 
     def take_action(self, args):
-        try:
+        with common.api_errors():
             releases = common.client(self.app).apps.releases(args.app)
-        except exceptions.ClientException as e:
-            common.fail(e)
         return common.table(releases, ('number', 'status', 'image',
                                        'replicas', 'rollback_of',
                                        'created_at'))
@@ -378,10 +358,8 @@ class ListWorkflows(command.Lister):
         return parser
 
     def take_action(self, args):
-        try:
+        with common.api_errors():
             wfs = common.client(self.app).workflows.list(args.app)
-        except exceptions.ClientException as e:
-            common.fail(e)
         return common.table(wfs, common.WORKFLOW_LIST_COLUMNS)
 
 
@@ -395,9 +373,7 @@ class ShowWorkflow(command.ShowOne):
         return parser
 
     def take_action(self, args):
-        try:
+        with common.api_errors():
             wf = common.client(self.app).workflows.get(args.app,
                                                        args.workflow)
-        except exceptions.ClientException as e:
-            common.fail(e)
         return common.show(wf, common.WORKFLOW_COLUMNS)

@@ -1,5 +1,6 @@
 """Helpers for the commands: output columns, waiting, app files."""
 
+import contextlib
 import sys
 import time
 
@@ -79,6 +80,17 @@ def fail(error):
     raise osc_exc.CommandError(explain(error)) from error
 
 
+@contextlib.contextmanager
+def api_errors():
+    """Run the block; an error from the Solum API (a ClientException) ends
+    the command as ``fail`` does: a CommandError with the API's
+    faultstring and what to do, so osc prints one line and exits 1."""
+    try:
+        yield
+    except exceptions.ClientException as e:
+        fail(e)
+
+
 def one_line(text):
     return ' '.join(str(text).split()) if text else 'no reason given'
 
@@ -119,15 +131,13 @@ def success_state(actions):
 def _follow_until(stream, lines, get, finished):
     """Print a followed log's ``lines``, then ``get()`` the item until it
     is ``finished`` (a stream cut short ends before the item does)."""
-    try:
+    with api_errors():
         for line in lines:
             progress(stream, line)
         item = get()
         while not finished(item):
             time.sleep(POLL_INTERVAL)
             item = get()
-    except exceptions.ClientException as e:
-        fail(e)
     return item
 
 
@@ -191,10 +201,8 @@ def wait_for_replicas(solum, app, replicas, timeout, stream=sys.stderr):
     deadline = time.monotonic() + timeout
     last = None
     while True:
-        try:
+        with api_errors():
             rows = solum.apps.replicas(app)
-        except exceptions.ClientException as e:
-            fail(e)
         running = [r for r in rows if r.get('state') in RUNNING]
         stacks = _stack_status(rows)
         text = '%s: %d of %d replica(s) running' % (app, len(running),

@@ -4,7 +4,6 @@ import sys
 
 from osc_lib.command import command
 
-from solumclient import exceptions
 from solumclient.osc.v1 import common
 
 COLUMNS = ('id', 'name', 'status', 'reason', 'source_uri', 'description',
@@ -30,12 +29,10 @@ class CreateLanguagePack(command.ShowOne):
 
     def take_action(self, args):
         solum = common.client(self.app)
-        try:
+        with common.api_errors():
             lp = solum.language_packs.create(
                 args.name, args.git_url, description=args.description,
                 lp_params=common.parse_params(args.param) or None)
-        except exceptions.ClientException as e:
-            common.fail(e)
         if args.wait:
             lp = common.wait_for_language_pack(solum, lp, stream=sys.stderr)
         return common.show(lp, COLUMNS)
@@ -45,10 +42,8 @@ class ListLanguagePacks(command.Lister):
     """List custom language packs."""
 
     def take_action(self, args):
-        try:
+        with common.api_errors():
             lps = common.client(self.app).language_packs.list()
-        except exceptions.ClientException as e:
-            common.fail(e)
         return common.table(lps, LIST_COLUMNS)
 
 
@@ -61,11 +56,9 @@ class ShowLanguagePack(command.ShowOne):
         return parser
 
     def take_action(self, args):
-        try:
+        with common.api_errors():
             lp = common.client(self.app).language_packs.get(
                 args.languagepack)
-        except exceptions.ClientException as e:
-            common.fail(e)
         return common.show(lp, COLUMNS)
 
 
@@ -79,10 +72,8 @@ class DeleteLanguagePack(command.Command):
 
     def take_action(self, args):
         for lp in args.languagepacks:
-            try:
+            with common.api_errors():
                 common.client(self.app).language_packs.delete(lp)
-            except exceptions.ClientException as e:
-                common.fail(e)
 
 
 class LanguagePackLogs(command.Command):
@@ -96,7 +87,7 @@ class LanguagePackLogs(command.Command):
 
     def take_action(self, args):
         solum = common.client(self.app)
-        try:
+        with common.api_errors():
             if args.follow:
                 for line in solum.language_packs.follow_logs(
                         args.languagepack):
@@ -105,5 +96,3 @@ class LanguagePackLogs(command.Command):
             for line in solum.language_packs.logs(args.languagepack):
                 self.app.stdout.write('%s [%s] %s\n' % (
                     line['created_at'], line['stage'], line['message']))
-        except exceptions.ClientException as e:
-            common.fail(e)

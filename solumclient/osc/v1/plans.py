@@ -2,7 +2,6 @@
 
 from osc_lib.command import command
 
-from solumclient import exceptions
 from solumclient.osc.v1 import common
 
 COLUMNS = ('uuid', 'name', 'description', 'artifacts', 'created_at')
@@ -23,10 +22,8 @@ class CreatePlan(command.ShowOne):
                 text = f.read()
         except OSError as e:
             common.fail(e)
-        try:
+        with common.api_errors():
             plan = common.client(self.app).plans.create(text)
-        except exceptions.ClientException as e:
-            common.fail(e)
         return common.show(plan, COLUMNS)
 
 
@@ -34,10 +31,8 @@ class ListPlans(command.Lister):
     """List plans."""
 
     def take_action(self, args):
-        try:
+        with common.api_errors():
             plans = common.client(self.app).plans.list()
-        except exceptions.ClientException as e:
-            common.fail(e)
         return common.table(plans, LIST_COLUMNS)
 
 
@@ -50,10 +45,8 @@ class ShowPlan(command.ShowOne):
         return parser
 
     def take_action(self, args):
-        try:
+        with common.api_errors():
             plan = common.client(self.app).plans.get(args.plan)
-        except exceptions.ClientException as e:
-            common.fail(e)
         return common.show(plan, COLUMNS)
 
 
@@ -67,7 +60,5 @@ class DeletePlan(command.Command):
 
     def take_action(self, args):
         for plan in args.plans:
-            try:
+            with common.api_errors():
                 common.client(self.app).plans.delete(plan)
-            except exceptions.ClientException as e:
-                common.fail(e)

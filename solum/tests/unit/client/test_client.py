@@ -1,6 +1,7 @@
 """The Python bindings against the real API app (in-process, over WSGI)."""
 
 import io
+import types
 import urllib.parse
 
 import fixtures
@@ -10,6 +11,9 @@ import testtools
 from solum.tests.unit.api import base
 from solumclient import client
 from solumclient import exceptions
+from solumclient.v1 import apps
+from solumclient.v1 import language_packs
+from solumclient.v1 import workflows
 
 
 class FakeResponse:
@@ -46,12 +50,86 @@ class TestErrors(testtools.TestCase):
         self.assertIsInstance(exceptions.from_response(
             FakeResponse(418, {}), 'GET', '/x'), exceptions.ClientException)
 
+    def test_each_status_has_its_class(self):
+        for status, cls in ((400, exceptions.BadRequest),
+                            (401, exceptions.Unauthorized),
+                            (403, exceptions.Forbidden),
+                            (404, exceptions.NotFound),
+                            (406, exceptions.NotAcceptable),
+                            (409, exceptions.Conflict),
+                            (413, exceptions.RequestTooLarge),
+                            (415, exceptions.UnsupportedMediaType),
+                            (500, exceptions.ServerError),
+                            (503, exceptions.ServerError)):
+            error = exceptions.from_response(FakeResponse(status, {}),
+                                             'GET', '/x')
+            self.assertIs(cls, type(error))
+            self.assertEqual(status, error.status_code)
+            self.assertTrue(issubclass(cls, exceptions.ClientException))
+        self.assertIsNone(exceptions.ConnectionFailed('x').status_code)
+        self.assertEqual(404, exceptions.NotFound('x').status_code)
+
     def test_unreachable_endpoint(self):
         solum = client.Client(endpoint='http://127.0.0.1:9')
         error = self.assertRaises(exceptions.ConnectionFailed,
                                   solum.apps.list)
         self.assertIn('Cannot reach the Solum API at http://127.0.0.1:9',
                       str(error))
+
+
+class _StreamingHTTP:
+    """Records the GET a follow_logs sends; answers with two lines."""
+
+    def __init__(self):
+        self.requests = []
+        self.closed = 0
+
+    def get(self, path, **kwargs):
+        self.requests.append((path, kwargs))
+        return self
+
+    def iter_lines(self, decode_unicode=False):
+        assert decode_unicode
+        yield 'one'
+        yield 'two'
+
+    def close(self):
+        self.closed += 1
+
+
+class TestFollowLogs(testtools.TestCase):
+
+    def test_streamed_lines_of_each_resource(self):
+        http = _StreamingHTTP()
+        solum = types.SimpleNamespace(
+            apps=apps.AppManager(http),
+            language_packs=language_packs.LanguagePackManager(http),
+            workflows=workflows.WorkflowManager(http))
+        for follow, path, params in (
+                (lambda: solum.apps.follow_logs('w b'), '/v1/apps/w%20b/logs',
+                 {'follow': 'true'}),
+                (lambda: solum.apps.follow_logs('web', tail=5),
+                 '/v1/apps/web/logs', {'follow': 'true', 'tail': 5}),
+                (lambda: solum.language_packs.follow_logs('java'),
+                 '/v1/language_packs/java/logs', {'follow': 'true'}),
+                (lambda: solum.workflows.follow_logs('web', 3),
+                 '/v1/apps/web/workflows/3/logs', {'follow': 'true'})):
+            del http.requests[:]
+            lines = follow()
+            # Nothing is sent until the lines are read.
+            self.assertEqual([], http.requests)
+            self.assertEqual(['one', 'two'], list(lines))
+            self.assertEqual([(path, {'params': params,
+                                      'headers': {'Accept': 'text/plain'},
+                                      'stream': True})], http.requests)
+        self.assertEqual(4, http.closed)
+
+    def test_a_stream_left_early_is_closed(self):
+        http = _StreamingHTTP()
+        lines = apps.AppManager(http).follow_logs('web')
+        self.assertEqual('one', next(lines))
+        lines.close()
+        self.assertEqual(1, http.closed)
 
 
 class TestBindings(base.APITestCase):

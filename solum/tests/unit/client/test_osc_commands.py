@@ -15,6 +15,7 @@ from solumclient import client
 from solumclient.osc.v1 import apps
 from solumclient.osc.v1 import common
 from solumclient.osc.v1 import language_packs
+from solumclient.osc.v1 import plans
 
 IMAGE = 'localhost/solum/a/web:1'
 
@@ -137,3 +138,36 @@ class TestOutputAndErrors(CommandTestCase):
             'You are not allowed to delete apps (policy solum:apps:delete); '
             'your role does not allow it: ask a project member or admin.',
             self.fails(apps.DeleteApp, 'web', roles='reader'))
+
+    def test_language_packs_and_plans_show_and_not_found(self):
+        self.openstack(language_packs.CreateLanguagePack, 'java17',
+                       'https://git.example.com/lp.git')
+        out, _err = self.openstack(language_packs.ListLanguagePacks, '-f',
+                                   'value', '-c', 'name')
+        self.assertEqual('java17\n', out)
+        self.assertEqual(
+            'Language pack nope could not be found (openstack languagepack '
+            'list shows them).',
+            self.fails(language_packs.ShowLanguagePack, 'nope'))
+        self.assertEqual(
+            'Language pack nope could not be found (openstack languagepack '
+            'list shows them).',
+            self.fails(language_packs.DeleteLanguagePack, 'nope'))
+        plan = self.solum('member,reader').plans.create('version: 1\n'
+                                                        'name: p\n')
+        out, _err = self.openstack(plans.ShowPlan, plan['uuid'], '-f',
+                                   'value', '-c', 'name')
+        self.assertEqual('p\n', out)
+        self.assertEqual(
+            'Plan nope could not be found (openstack app plan list shows '
+            'them).', self.fails(plans.ShowPlan, 'nope'))
+        self.assertEqual(
+            'Plan nope could not be found (openstack app plan list shows '
+            'them).', self.fails(plans.DeletePlan, 'nope'))
+
+    def test_workflow_not_found(self):
+        self.create_app('web')
+        self.assertEqual(
+            'Workflow 9 could not be found (openstack app workflow list '
+            '<app> shows its workflows).',
+            self.fails(apps.ShowWorkflow, 'web', '9'))

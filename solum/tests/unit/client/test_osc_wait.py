@@ -241,3 +241,38 @@ class TestExplain(testtools.TestCase):
                    'name: not a valid name')
         self.check('App web already exists.', exceptions.Conflict,
                    'App web already exists.')
+
+
+class TestApiErrors(testtools.TestCase):
+    """common.api_errors, the try/except every command wraps its API
+    calls in."""
+
+    def run_block(self, error):
+        with common.api_errors():
+            raise error
+
+    def test_an_api_error_is_the_command_error_with_the_faultstring(self):
+        error = exceptions.Conflict('App web already exists.')
+        e = self.assertRaises(osc_exc.CommandError, self.run_block, error)
+        self.assertEqual('App web already exists.', str(e))
+        self.assertIs(error, e.__cause__)
+
+    def test_not_found_says_where_to_look(self):
+        e = self.assertRaises(osc_exc.CommandError, self.run_block,
+                              exceptions.NotFound('Plan p could not be '
+                                                  'found.'))
+        self.assertEqual('Plan p could not be found (openstack app plan '
+                         'list shows them).', str(e))
+
+    def test_success_runs_the_whole_block(self):
+        done = []
+        with common.api_errors():
+            done.append(1)
+            done.append(2)
+        self.assertEqual([1, 2], done)
+
+    def test_other_errors_pass_unchanged(self):
+        for error in (osc_exc.CommandError('--param takes KEY=VALUE'),
+                      KeyError('status')):
+            self.assertIs(error, self.assertRaises(
+                type(error), self.run_block, error))

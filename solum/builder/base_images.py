@@ -40,8 +40,9 @@ import sys
 import tempfile
 import time
 
-SUITE = 'bookworm'
-REPOSITORY = 'localhost/solum'
+from solum.common import images
+
+SUITE = images.BASE_SUITE
 
 DEFAULT_MIRROR = 'http://deb.debian.org/debian'
 DEFAULT_SECURITY_MIRROR = 'http://deb.debian.org/debian-security'
@@ -116,39 +117,30 @@ def image_name(kind):
     if kind not in KINDS:
         raise ValueError('unknown base image kind %r (known: %s)'
                          % (kind, ', '.join(sorted(KINDS))))
-    return '%s/base-%s:%s' % (REPOSITORY, kind, SUITE)
+    return images.base_image_ref(kind)
 
 
 def _podman():
-    path = shutil.which('podman')
-    if path is None:
-        raise BaseImageError('podman is not installed '
-                             '(run tools/install-container-tools.sh)')
-    return path
+    try:
+        return images.podman_path()
+    except images.ImageError as e:
+        raise BaseImageError(str(e))
 
 
 def image_exists(name):
     """Whether the local container storage has an image called ``name``."""
-    result = subprocess.run([_podman(), 'image', 'exists', name],
-                            stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, check=False)
-    if result.returncode == 0:
-        return True
-    if result.returncode == 1:
-        return False
-    raise BaseImageError('podman image exists %s failed: %s'
-                         % (name, result.stderr.decode(errors='replace')))
+    try:
+        return images.exists(name)
+    except images.ImageError as e:
+        raise BaseImageError(str(e))
 
 
 def image_id(name):
     """The full id of the local image ``name``."""
-    result = subprocess.run(
-        [_podman(), 'image', 'inspect', '--format', '{{.Id}}', name],
-        capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise BaseImageError('podman image inspect %s failed: %s'
-                             % (name, result.stderr.strip()))
-    return result.stdout.strip()
+    try:
+        return images.image_id(name)
+    except images.ImageError as e:
+        raise BaseImageError(str(e))
 
 
 def _apt_source_uris():

@@ -1,11 +1,9 @@
 """Build images with buildah and run tests in them with Podman."""
 
-import json
 import os
 import re
 import shlex
 import shutil
-import time
 
 from solum import conf
 from solum.builder import cgroups
@@ -16,46 +14,27 @@ from solum.builder import netns
 from solum.builder import process
 from solum.builder import reasons
 from solum.builder import source
+from solum.common import images
 
 CONF = conf.CONF
 
-LABEL_APP = 'org.openstack.solum.app'
-LABEL_APP_NAME = 'org.openstack.solum.app-name'
-LABEL_PROJECT = 'org.openstack.solum.project'
-LABEL_COMMIT = 'org.openstack.solum.commit'
-LABEL_BUILD_ID = 'org.openstack.solum.build-id'
-LABEL_PACK = 'org.openstack.solum.languagepack'
-
-# The OCI distribution grammar of a repository path component.
-_TAG_COMPONENT = re.compile(r'^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$')
 _LABEL_KEY = re.compile(r'^[a-z0-9][a-z0-9.-]*$')
 _LABEL_VALUE = re.compile(r'^[A-Za-z0-9._:/@+-]*$')
-_TAG = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$')
 
 
 class BuildError(Exception):
     """A build failed; the message is the one-line reason."""
 
 
-def image_ref(project_id, app_name, build_id):
-    """``localhost/solum/<project>/<app>:<build-id>``."""
-    project = project_id.lower()
-    for part in (project, app_name):
-        if not _TAG_COMPONENT.match(part):
-            raise ValueError('%r cannot be part of an image name' % part)
-    if not _TAG.match(build_id):
-        raise ValueError('%r is not a valid image tag' % build_id)
-    return 'localhost/solum/%s/%s:%s' % (project, app_name, build_id)
+class _StorageRace(Exception):
+    """A layer the build reused was removed under it (another app's images
+    deleted beside the build, in the shared container storage)."""
 
 
-def lp_image_ref(project_id, name, uuid=None):
-    """``localhost/solum/lp/<project>/<name>:latest`` (the pack's uuid
-    stands for a name that is not a valid image path component)."""
-    if not _TAG_COMPONENT.match(name):
-        if not uuid:
-            raise ValueError('%r cannot be part of an image name' % name)
-        name = uuid.lower()
-    return 'localhost/solum/lp/%s/%s:latest' % (project_id.lower(), name)
+# What buildah says when a cached layer it found is gone before it uses
+# it; the build is run again, as it then builds the layer afresh.
+_LAYER_GONE = 'layer not known'
+STORAGE_RACE_ATTEMPTS = 3
 
 
 def env_secret(names=None, ca_path=None):
@@ -151,7 +130,7 @@ def build(workdir, src, recipe, tag, labels, log, project_id=None):
                              recipe.containerfile_path)
         try:
             containerfile_check.check(
-                text, project_id or labels.get(LABEL_PROJECT, ''),
+                text, project_id or labels.get(images.LABEL_PROJECT, ''),
                 recipe.containerfile_path)
         except containerfile_check.ContainerfileRefused as e:
             raise BuildError(str(e))
@@ -162,6 +141,31 @@ def build(workdir, src, recipe, tag, labels, log, project_id=None):
     with os.fdopen(fd, 'w') as f:
         f.write(env_secret(ca_path=languagepacks.CA_PATH if ca else None))
     iid_file = os.path.join(workdir, 'image-id')
+    for attempt in range(1, STORAGE_RACE_ATTEMPTS + 1):
+        try:
+            _buildah(src, containerfile, tag, cli_labels, secret, iid_file,
+                     recipe, log)
+            break
+        except _StorageRace as e:
+            if attempt == STORAGE_RACE_ATTEMPTS:
+                raise BuildError('build failed: %s' % e)
+            log('the container storage changed under the build (an image '
+                'was removed beside it: %s); building again' % e)
+    with open(iid_file) as f:
+        image_id = f.read().strip().replace('sha256:', '', 1)
+    if recipe.pack == 'dockerfile':
+        user = images.user(image_id)
+        if user.split(':')[0] in ('', '0', 'root'):
+            images.remove([image_id], log)
+            raise BuildError('%s: the image would run as root; add a USER '
+                             'line with an unprivileged user' %
+                             recipe.containerfile_path)
+    return image_id
+
+
+def _buildah(src, containerfile, tag, cli_labels, secret, iid_file, recipe,
+             log):
+    """One ``buildah bud`` in the build's network and cgroup."""
     net = build_network(log)
     group = None
     try:
@@ -179,6 +183,9 @@ def build(workdir, src, recipe, tag, labels, log, project_id=None):
                              CONF.builder.build_timeout)
         if e.returncode is None:
             raise BuildError(str(e))
+        race = [line for line in e.tail if _LAYER_GONE in line]
+        if race:
+            raise _StorageRace(race[-1].strip())
         limit = group.failure_reason() if group else None
         if limit:
             raise BuildError(limit)
@@ -192,16 +199,6 @@ def build(workdir, src, recipe, tag, labels, log, project_id=None):
             group.remove()
         if net is not None:
             net.stop()
-    with open(iid_file) as f:
-        image_id = f.read().strip().replace('sha256:', '', 1)
-    if recipe.pack == 'dockerfile':
-        user = image_user(image_id)
-        if user.split(':')[0] in ('', '0', 'root'):
-            remove_image(image_id, log)
-            raise BuildError('%s: the image would run as root; add a USER '
-                             'line with an unprivileged user' %
-                             recipe.containerfile_path)
-    return image_id
 
 
 def build_network(log):
@@ -285,83 +282,6 @@ def _build_env():
     env.pop('PIP_FIND_LINKS', None)
     env.setdefault('BUILDAH_LAYERS', 'true')
     return env
-
-
-def _inspect(ref, fmt):
-    return process.output(['podman', 'image', 'inspect', '--format', fmt,
-                           ref]).strip()
-
-
-def image_id(ref):
-    return _inspect(ref, '{{.Id}}')
-
-
-def image_user(ref):
-    return _inspect(ref, '{{.Config.User}}')
-
-
-def image_digest(ref):
-    return _inspect(ref, '{{.Digest}}')
-
-
-def image_labels(ref):
-    return json.loads(_inspect(ref, '{{json .Labels}}') or '{}') or {}
-
-
-def image_exists(ref):
-    try:
-        process.output(['podman', 'image', 'exists', ref])
-        return True
-    except process.CommandError:
-        return False
-
-
-def remove_image(ref, log=None):
-    try:
-        # Never --force: it also removes the containers using the image's
-        # parent layers, which can be another build's working container
-        # (a concurrent build that hit the same cached layers).
-        process.output(['podman', 'rmi', ref], timeout=120)
-        if log:
-            log('removed image %s' % ref)
-    except process.CommandError as e:
-        if log:
-            log('could not remove image %s: %s' % (ref, e))
-
-
-def _list(key, value, fmt, attempts=5):
-    cmd = ['podman', 'images', '--noheading', '--filter',
-           'label=%s=%s' % (key, value), '--format', fmt]
-    for attempt in range(attempts):
-        try:
-            return process.output(cmd).splitlines()
-        except process.CommandError as e:
-            # Podman fails the whole listing when any image is removed
-            # while it reads them (another build's cleanup): try again.
-            if 'image not known' not in str(e) or attempt == attempts - 1:
-                raise
-            time.sleep(0.2 * (attempt + 1))
-    return []
-
-
-def images_with_label(key, value):
-    """Ids of the local images labelled ``key=value``."""
-    return sorted({x.strip() for x in _list(key, value, '{{.ID}}')
-                   if x.strip()})
-
-
-def references_with_label(key, value):
-    """What to remove to delete the images labelled ``key=value``: their
-    names (an image with several names is deleted with its last one), or
-    ids for unnamed images."""
-    refs = []
-    for line in _list(key, value, '{{.ID}} {{.Repository}}:{{.Tag}}'):
-        parts = line.split()
-        if len(parts) != 2:
-            continue
-        image_id, name = parts
-        refs.append(image_id if '<none>' in name else name)
-    return sorted(set(refs))
 
 
 def run_tests(image, test_cmd, name, log, env=None):

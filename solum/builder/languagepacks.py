@@ -22,11 +22,10 @@ import re
 from solum import conf
 from solum.builder import base_images
 from solum.builder import source
+from solum.common.languagepacks import AUTO
+from solum.common.languagepacks import is_builtin
 
 CONF = conf.CONF
-
-BUILTIN = ('python', 'nodejs', 'dockerfile')
-AUTO = 'auto'  # detect which built-in pack fits the source
 
 APP_DIR = '/home/solum/app'
 VENV = '/home/solum/venv'
@@ -333,7 +332,7 @@ def recipe(src, languagepack=AUTO, run_cmd=None, port=8080, base=None,
            dev=False):
     """The Recipe for ``src``.  ``base`` replaces the built-in base image
     (a custom language pack's image)."""
-    if base is not None and languagepack not in BUILTIN + (AUTO,):
+    if base is not None and not is_builtin(languagepack):
         # A custom pack: a built-in recipe on its image where one fits.
         try:
             pack, manifest = detect(src, AUTO)

@@ -32,19 +32,16 @@ from solum.builder import source
 from solum.common import context as solum_context
 from solum.common import crypto
 from solum.common import exception
+from solum.common import images as common_images
 from solum.common import in_flight
+from solum.common import languagepacks as builtin_packs
+from solum.common import states
 from solum.common import userlog
 from solum.conductor import rpcapi as conductor_rpcapi
-from solum.conductor import states
 from solum.db import api as db_api
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
-
-LP_QUEUED = 'QUEUED'
-LP_BUILDING = 'BUILDING'
-LP_READY = 'READY'
-LP_ERROR = 'ERROR'
 
 
 class StageFailed(Exception):
@@ -131,14 +128,14 @@ class BuilderManager:
 
     def _base_for(self, app, log):
         """(languagepack name for detection, base image or None)."""
-        name = app.languagepack or languagepacks.AUTO
-        if name in languagepacks.BUILTIN or name == languagepacks.AUTO:
+        name = app.languagepack or builtin_packs.AUTO
+        if builtin_packs.is_builtin(name):
             return name, None
         try:
-            lp = db_api.get_project_language_pack(app.project_id, name)
+            lp = db_api.get_project_language_pack(None, app.project_id, name)
         except exception.NotFound:
             raise StageFailed('language pack %r does not exist' % name)
-        if lp.status != LP_READY or not lp.image_ref:
+        if lp.status != states.LP_READY or not lp.image_ref:
             raise StageFailed('language pack %r is %s, not READY%s' % (
                 name, lp.status, ': %s' % lp.reason if lp.reason else ''))
         log('building FROM the language pack %s (%s)' % (name, lp.image_ref))
@@ -187,13 +184,9 @@ class BuilderManager:
                 raise StageFailed('base image %s: %s' % (
                     base_images.image_name(kind), str(e).splitlines()[0]))
         build_id = build_id_for(wf, commit)
-        ref = images.image_ref(wf.project_id, app.name, build_id)
-        labels = {images.LABEL_APP: app.uuid,
-                  images.LABEL_APP_NAME: app.name,
-                  images.LABEL_PROJECT: wf.project_id,
-                  images.LABEL_COMMIT: commit,
-                  images.LABEL_BUILD_ID: build_id,
-                  images.LABEL_PACK: recipe.pack}
+        ref = common_images.image_ref(wf.project_id, app.name, build_id)
+        labels = common_images.build_labels(app, wf.project_id, commit,
+                                            build_id, recipe.pack)
         try:
             image_id = images.build(workdir, src, recipe, ref, labels, log,
                                     project_id=wf.project_id)
@@ -203,19 +196,20 @@ class BuilderManager:
         return BuiltImage(ref, image_id, app.uuid, wf.project_id, app.name,
                           commit, build_id, trust_id=app.trust_id)
 
-    def _report(self, context, wf, expected, target, log, reason=None,
+    def _report(self, context, wf, action, outcome, log, reason=None,
                 result=None):
         try:
-            db_api.get_workflow_by_uuid(wf.uuid)
+            db_api.get_workflow_by_uuid(context, wf.uuid)
         except exception.NotFound:
             # Deleted with its app: nobody reads the report or the log.
-            LOG.info('Workflow %s is gone: not reporting %s', wf.uuid,
-                     target)
+            LOG.info('Workflow %s is gone: not reporting %r', wf.uuid,
+                     outcome)
             return
         if reason:
-            log('%s: %s' % (target, reason))
-        self.conductor.report_state(context, wf.uuid, expected, target,
-                                    reason=reason, result=result)
+            log('%s: %s' % ('ERROR' if outcome == states.FAILED else outcome,
+                            reason))
+        self.conductor.report_outcome(context, wf.uuid, action, outcome,
+                                      reason=reason, result=result)
 
     @staticmethod
     def _app_gone(wf):
@@ -223,7 +217,7 @@ class BuilderManager:
         its deletion may have removed its images before this stage made
         one, so what the stage made would outlive the app."""
         try:
-            app = db_api.get_app_by_id(wf.app_id)
+            app = db_api.get_app_by_id(None, wf.app_id)
         except exception.NotFound:
             return True
         return app.status == states.DELETING
@@ -241,24 +235,26 @@ class BuilderManager:
                 why, (str(e).splitlines() or [type(e).__name__])[0])
         return '%s; the images built for it were removed' % why
 
-    def _run_stage(self, context, workflow_uuid, expected, stage, body):
+    def _run_stage(self, context, workflow_uuid, stage, body):
+        """Run ``body(wf, log)`` for a workflow in ``stage`` (an action:
+        states.UNITTEST or BUILD) and report its outcome."""
         if not self._in_flight.claim(workflow_uuid):
             return
         try:
-            wf = db_api.get_workflow_by_uuid(workflow_uuid)
-            if wf.status != expected:
-                LOG.info('Workflow %s is %s, not %s: nothing to do',
-                         wf.uuid, wf.status, expected)
+            wf = db_api.get_workflow_by_uuid(context, workflow_uuid)
+            if wf.status not in states.STAGE_STATES[stage]:
+                LOG.info('Workflow %s is %s, not in its %s stage: nothing '
+                         'to do', wf.uuid, wf.status, stage)
                 return
             log = self._logger(wf.uuid, wf.project_id, stage)
             try:
-                target, reason, result = body(wf, log)
+                outcome, reason, result = body(wf, log)
             except StageFailed as e:
-                target, reason, result = states.ERROR, str(e), None
+                outcome, reason, result = states.FAILED, str(e), None
             except Exception as e:
                 LOG.exception('%s of workflow %s failed', stage, wf.uuid)
-                target, reason, result = (
-                    states.ERROR, 'internal error in the builder: %s' %
+                outcome, reason, result = (
+                    states.FAILED, 'internal error in the builder: %s' %
                     (str(e).splitlines() or [type(e).__name__])[0], None)
             # Checked after the image is stored: a deletion from now on
             # finds it and removes it itself.
@@ -266,9 +262,9 @@ class BuilderManager:
                 LOG.info('App %s was deleted during the %s stage of '
                          'workflow %s: removing its images', wf.app.uuid,
                          stage, wf.uuid)
-                target, reason, result = (
-                    states.ERROR, self._discard_images(wf, stage), None)
-            self._report(context, wf, expected, target, log, reason=reason,
+                outcome, reason, result = (
+                    states.FAILED, self._discard_images(wf, stage), None)
+            self._report(context, wf, stage, outcome, log, reason=reason,
                          result=result)
         finally:
             self._in_flight.release(workflow_uuid)
@@ -276,25 +272,25 @@ class BuilderManager:
     # ----------------------------------------------------- RPC methods
 
     def unit_test(self, context, workflow_uuid):
-        self._run_stage(context, workflow_uuid, states.UNIT_TESTING,
-                        'unittest', self._unit_test)
+        self._run_stage(context, workflow_uuid, states.UNITTEST,
+                        self._unit_test)
 
     def _unit_test(self, wf, log):
         test_cmd = (wf.config or {}).get('test_cmd')
         if not test_cmd:
             log('no test_cmd in the workflow config: nothing to test, the '
                 'unit-test stage passes')
-            return states.UNIT_TESTING_PASSED, None, None
+            return states.TESTS_PASSED, None, None
         user_env = ((wf.app.parameters or {}).get('user_params') or {})
         env = {k: str(v) for k, v in user_env.items()}
         if 'build' not in wf.actions and wf.du_id:
             image = wf.du_id
             log('testing the image %s (du_id)' % image)
-            if not images.image_exists(image):
+            labels = common_images.labels(image)
+            if labels is None:
                 raise StageFailed('image %s (du_id) does not exist here' %
                                   image)
-            labels = images.image_labels(image)
-            if labels.get(images.LABEL_PROJECT) != wf.project_id:
+            if labels.get(common_images.LABEL_PROJECT) != wf.project_id:
                 raise StageFailed('image %s (du_id) was not built by Solum '
                                   'for this project' % image)
             return self._test(wf, image, test_cmd, env, log, keep=True)
@@ -310,43 +306,42 @@ class BuilderManager:
                                   'solum-test-%s' % wf.uuid, log, env=env)
         except process.CommandError as e:
             if not keep:
-                images.remove_image(image, log)
+                common_images.remove([image], log)
             if e.timed_out:
-                return (states.UNIT_TESTING_FAILED,
+                return (states.TESTS_FAILED,
                         'test_cmd timed out after %d s' %
                         CONF.builder.test_timeout, None)
             raise StageFailed('cannot run test_cmd: %s' % e)
         if rc != 0:
             if not keep:
-                images.remove_image(image, log)
-            return states.UNIT_TESTING_FAILED, reasons.test_failure(rc), None
+                common_images.remove([image], log)
+            return states.TESTS_FAILED, reasons.test_failure(rc), None
         log('test_cmd passed')
         result = {'candidate_image': image}
         if built is not None:
             result.update(candidate_image_id=built.image_id,
                           commit=built.commit, build_id=built.build_id)
-        return states.UNIT_TESTING_PASSED, None, result
+        return states.TESTS_PASSED, None, result
 
     def build(self, context, workflow_uuid):
-        self._run_stage(context, workflow_uuid, states.BUILDING, 'build',
-                        self._build)
+        self._run_stage(context, workflow_uuid, states.BUILD, self._build)
 
     def _build(self, wf, log):
         result = wf.result or {}
         candidate = result.get('candidate_image')
         built = None
-        if candidate and result.get('commit') and images.image_exists(
-                candidate):
-            labels = images.image_labels(candidate)
-            if labels.get(images.LABEL_APP) == wf.app.uuid:
+        labels = common_images.labels(candidate) if candidate and \
+            result.get('commit') else None
+        if labels is not None:
+            if labels.get(common_images.LABEL_APP) == wf.app.uuid:
                 log('reusing the image tested in the unit-test stage: %s '
                     '(cache hit)' % candidate)
                 built = BuiltImage(
                     candidate, result.get('candidate_image_id') or
-                    images._inspect(candidate, '{{.Id}}'), wf.app.uuid,
+                    common_images.image_id(candidate), wf.app.uuid,
                     wf.project_id, wf.app.name, result['commit'],
                     result.get('build_id') or
-                    labels.get(images.LABEL_BUILD_ID),
+                    labels.get(common_images.LABEL_BUILD_ID),
                     trust_id=wf.app.trust_id)
         if built is None:
             with workspace(wf.project_id, '%s-build' % wf.uuid) as workdir:
@@ -361,7 +356,7 @@ class BuilderManager:
         stored.update(commit=built.commit, build_id=built.build_id)
         stored.setdefault('image', built.ref)
         stored.setdefault('image_id', built.image_id)
-        return states.BUILT, None, stored
+        return states.IMAGE_BUILT, None, stored
 
     def build_language_pack(self, context, lp_uuid):
         if not self._in_flight.claim(lp_uuid):
@@ -372,10 +367,13 @@ class BuilderManager:
             self._in_flight.release(lp_uuid)
 
     def _build_language_pack(self, lp_uuid):
-        lp = db_api.get_language_pack_by_uuid(lp_uuid)
+        lp = db_api.get_language_pack_by_uuid(None, lp_uuid)
         log = self._logger(lp.uuid, lp.project_id, 'build')
-        db_api.update_language_pack(lp.uuid, {'status': LP_BUILDING,
-                                              'reason': None})
+
+        def set_status(status, reason=None, **values):
+            db_api.update_language_pack(None, lp.uuid, dict(
+                values, status=status, reason=reason))
+        set_status(states.LP_BUILDING)
         log('building language pack %s from %s' % (lp.name, lp.source_uri))
         try:
             with workspace(lp.project_id, 'lp-%s' % lp.uuid) as workdir:
@@ -396,10 +394,11 @@ class BuilderManager:
                 recipe = languagepacks.Recipe(
                     'languagepack', containerfile_path=manifest,
                     manifest=manifest)
-                ref = images.lp_image_ref(lp.project_id, lp.name, lp.uuid)
-                labels = {'org.openstack.solum.languagepack': lp.name,
-                          images.LABEL_PROJECT: lp.project_id,
-                          images.LABEL_COMMIT: commit}
+                ref = common_images.lp_image_ref(lp.project_id, lp.name,
+                                                 lp.uuid)
+                labels = {common_images.LABEL_PACK: lp.name,
+                          common_images.LABEL_PROJECT: lp.project_id,
+                          common_images.LABEL_COMMIT: commit}
                 try:
                     image_id = images.build(workdir, src, recipe, ref,
                                             labels, log,
@@ -408,21 +407,17 @@ class BuilderManager:
                     raise StageFailed(str(e))
         except StageFailed as e:
             log('ERROR: %s' % e)
-            db_api.update_language_pack(lp.uuid, {'status': LP_ERROR,
-                                                  'reason': str(e)})
+            set_status(states.LP_ERROR, str(e))
             return
         except Exception as e:
             LOG.exception('Building language pack %s failed', lp.uuid)
             reason = 'internal error in the builder: %s' % e
             log('ERROR: %s' % reason)
-            db_api.update_language_pack(lp.uuid, {'status': LP_ERROR,
-                                                  'reason': reason})
+            set_status(states.LP_ERROR, reason)
             return
         log('language pack %s is ready: %s (%s)' % (lp.name, ref,
                                                     image_id[:12]))
-        db_api.update_language_pack(lp.uuid, {'status': LP_READY,
-                                              'reason': None,
-                                              'image_ref': ref})
+        set_status(states.LP_READY, image_ref=ref)
 
     def delete_app_images(self, context, app_uuid):
         """Remove an app's images from the image store and the local

@@ -50,11 +50,11 @@ def cleanup():
         _TRANSPORT = None
 
 
-def get_client(topic, version, timeout=None):
+def get_client(topic, version, timeout=None, version_cap=None):
     target = messaging.Target(topic=topic, version=version)
     return messaging.get_rpc_client(get_transport(), target,
                                     serializer=ContextSerializer(),
-                                    timeout=timeout)
+                                    timeout=timeout, version_cap=version_cap)
 
 
 def get_server(topic, endpoints):
@@ -67,14 +67,24 @@ def get_server(topic, endpoints):
 
 class ClientAPI:
     """Base of the rpcapi classes: the RPC client is made on first use,
-    after configuration is loaded, and again if the transport changed."""
+    after configuration is loaded, and again if the transport changed.
+
+    ``[upgrade_levels] <SERVICE>`` caps the version sent (a rolling
+    upgrade: the servers may still run the previous release); methods ask
+    ``can_send`` before using a newer message and fall back to what the
+    capped version understands.
+    """
 
     TOPIC_OPTION = None  # (group, option) naming the topic
+    SERVICE = None       # its [upgrade_levels] option
     RPC_API_VERSION = '1.0'
 
     def __init__(self):
         self._client = None
         self._transport = None
+
+    def version_cap(self):
+        return getattr(CONF.upgrade_levels, self.SERVICE) or None
 
     @property
     def client(self):
@@ -82,6 +92,10 @@ class ClientAPI:
         if self._client is None or self._transport is not transport:
             group, option = self.TOPIC_OPTION
             self._client = get_client(getattr(getattr(CONF, group), option),
-                                      self.RPC_API_VERSION)
+                                      self.RPC_API_VERSION,
+                                      version_cap=self.version_cap())
             self._transport = transport
         return self._client
+
+    def can_send(self, version):
+        return self.client.can_send_version(version)

@@ -19,5 +19,5 @@ class StageLog:
 
     def write_lines(self, lines):
         db_api.append_log_lines(
-            self.resource_uuid, self.project_id, self.stage,
+            None, self.resource_uuid, self.project_id, self.stage,
             [line.rstrip('\n')[:MAX_LINE] for line in lines])

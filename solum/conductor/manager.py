@@ -12,8 +12,9 @@ from solum.builder import rpcapi as builder_rpcapi
 from solum.common import context as solum_context
 from solum.common import exception
 from solum.common import keystone
+from solum.common import locks
+from solum.common import states
 from solum.common import userlog
-from solum.conductor import states
 from solum.db import api as db_api
 from solum.deployer import rpcapi as deployer_rpcapi
 
@@ -27,7 +28,7 @@ class ConductorManager:
     """RPC endpoint of the conductor; see rpcapi for the version
     history."""
 
-    target = messaging.Target(version='1.1')
+    target = messaging.Target(version='1.2')
 
     def __init__(self):
         self.builder = builder_rpcapi.BuilderAPI()
@@ -58,10 +59,10 @@ class ConductorManager:
     def recover(self):
         """Pick up what the previous conductor left in flight."""
         context = solum_context.get_admin_context()
-        for wf in db_api.list_workflows_in([states.QUEUED]):
+        for wf in db_api.list_workflows_in(None, [states.QUEUED]):
             LOG.info('Resuming queued workflow %s', wf.uuid)
             self.start_workflow(context, wf.uuid)
-        for wf in db_api.list_workflows_in(states.ACTIVE_STATES):
+        for wf in db_api.list_workflows_in(None, states.ACTIVE_STATES):
             self._redispatch(context, wf)
         for wf in self._between_stages():
             self._move_on(context, wf, 'conductor restarted')
@@ -80,7 +81,7 @@ class ConductorManager:
             return
         LOG.info('Resuming workflow %s in %s (attempt %d)', wf.uuid,
                  wf.status, attempts)
-        db_api.update_workflow_result(wf.uuid, {'attempts': attempts})
+        db_api.update_workflow_result(None, wf.uuid, {'attempts': attempts})
         self._log(wf, 'conductor restarted: resuming %s (attempt %d)' %
                   (wf.status, attempts))
         self._dispatch(context, wf, wf.status)
@@ -88,7 +89,8 @@ class ConductorManager:
     @staticmethod
     def _between_stages():
         """Workflows a stage's success left with a next stage to run."""
-        return [wf for wf in db_api.list_workflows_in(states.BETWEEN_STAGES)
+        return [wf for wf in db_api.list_workflows_in(None,
+                                                      states.BETWEEN_STAGES)
                 if states.next_state(wf.status, wf.actions) is not None]
 
     def _move_on(self, context, wf, why):
@@ -105,7 +107,7 @@ class ConductorManager:
         # A start message lost on the way (broker restart) must not leave
         # a workflow QUEUED forever: starting is idempotent, so start it.
         waited = datetime.timedelta(seconds=CONF.conductor.queued_timeout)
-        for wf in db_api.list_workflows_in([states.QUEUED]):
+        for wf in db_api.list_workflows_in(None, [states.QUEUED]):
             if now - wf.updated_at > waited:
                 LOG.info('Starting workflow %s, queued since %s', wf.uuid,
                          wf.updated_at)
@@ -119,7 +121,7 @@ class ConductorManager:
                               '%s for more than %d s' % (
                                   wf.status, CONF.conductor.queued_timeout))
         limit = datetime.timedelta(seconds=CONF.conductor.stage_timeout)
-        for wf in db_api.list_workflows_in(states.ACTIVE_STATES):
+        for wf in db_api.list_workflows_in(None, states.ACTIVE_STATES):
             if now - wf.updated_at > limit:
                 self._move(wf, wf.status, states.ERROR,
                            reason='%s timed out after %d s' %
@@ -128,7 +130,7 @@ class ConductorManager:
     # ----------------------------------------------------- RPC methods
 
     def start_workflow(self, context, workflow_uuid):
-        wf = db_api.get_workflow_by_uuid(workflow_uuid)
+        wf = db_api.get_workflow_by_uuid(None, workflow_uuid)
         target = states.first_state(wf.actions)
         # The guarded transition makes a duplicate start (redelivery, or
         # recovery racing the original message) a no-op.
@@ -137,19 +139,64 @@ class ConductorManager:
             return
         self._dispatch(context, wf, target)
 
+    def report_outcome(self, context, workflow_uuid, action, outcome,
+                       reason=None, result=None):
+        """A worker's outcome of stage ``action``: the conductor makes
+        the moves it means (states.moves) and starts the next stage."""
+        try:
+            moves = states.moves(action, outcome)
+        except ValueError as e:
+            LOG.warning('Ignored a report on workflow %s: %s',
+                        workflow_uuid, e)
+            return
+        try:
+            wf = db_api.get_workflow_by_uuid(context, workflow_uuid)
+        except exception.NotFound:
+            LOG.info('Workflow %s is gone: ignoring %r', workflow_uuid,
+                     outcome)
+            return
+        final = moves[-1][1]
+        current, moved = wf.status, None
+        for expected, target in moves:
+            if current != expected:
+                continue
+            extra = {'reason': reason, 'result': result} \
+                if target == final else {}
+            if self._move(wf, expected, target, **extra):
+                current = moved = target
+            else:
+                # Moved meanwhile (an earlier report, handled beside this
+                # one, may have made the first move): go on from there.
+                current = db_api.get_workflow_by_uuid(context,
+                                                      wf.uuid).status
+        if moved is None:
+            LOG.info('Workflow %s is %s: %r of its %s stage moves nothing',
+                     wf.uuid, wf.status, outcome, action)
+            return
+        self._after_move(context, wf, moved, result)
+
     def report_state(self, context, workflow_uuid, expected, target,
                      reason=None, result=None):
-        wf = db_api.get_workflow_by_uuid(workflow_uuid)
-        if not self._move(wf, expected, target, reason=reason,
-                          result=result):
-            return
+        """The 1.0 report: a worker of an earlier release names the move
+        itself (report_outcome replaces it)."""
+        wf = db_api.get_workflow_by_uuid(context, workflow_uuid)
+        if self._move(wf, expected, target, reason=reason, result=result):
+            self._after_move(context, wf, target, result)
+
+    def _after_move(self, context, wf, status, result):
         if result and result.get('app_url'):
-            db_api.set_app_url(wf.app_id, result['app_url'])
-        following = states.next_state(target, wf.actions)
+            db_api.set_app_url(context, wf.app_id, result['app_url'])
+        following = states.next_state(status, wf.actions)
         if following is not None:
-            self._advance(context, wf, target, following)
+            self._advance(context, wf, status, following)
 
     def delete_app(self, context, app_uuid):
+        # Two conductors (a redelivery, recovery racing the message) never
+        # delete one app at once.
+        with locks.app_lock(app_uuid, scope='conductor'):
+            self._delete_app(context, app_uuid)
+
+    def _delete_app(self, context, app_uuid):
         admin = solum_context.get_admin_context()
         try:
             app = db_api.get_app(admin, app_uuid)
@@ -166,30 +213,24 @@ class ConductorManager:
                 keystone.delete_trust(app.trust_id)
         except Exception as e:
             LOG.error('Deleting app %s failed: %s', app.uuid, e)
-            db_api.set_app_status(app.id, states.ERROR_STACK_DELETE_FAILED)
+            db_api.set_app_status(None, app.id,
+                                  states.ERROR_STACK_DELETE_FAILED)
             return
-        db_api.destroy_app(app.id)
+        db_api.destroy_app(None, app.id)
         LOG.info('App %s deleted', app.uuid)
 
     def build_language_pack(self, context, lp_uuid):
         self.builder.build_language_pack(context, lp_uuid)
 
+    # The 1.1 methods below serve APIs of the previous release during a
+    # rolling upgrade (this release's API starts rollbacks as workflows
+    # and asks the deployer for the rest); removed in 2.0.
+
     def rollback_app(self, context, workflow_uuid):
-        """Start a deploy workflow whose result names the release to roll
-        back to (rollback_to); the deployer deploys that release's image
-        and configuration as a new release."""
         self.start_workflow(context, workflow_uuid)
 
     def scale_app(self, context, app_uuid, replicas):
-        """Record the replicas wanted of the active release, then have the
-        deployer run them."""
-        app = db_api.get_app(None, app_uuid)
-        release = db_api.active_release(app.id)
-        if release is None:
-            LOG.warning('App %s has no active release to scale', app_uuid)
-            return
-        db_api.update_release(release.id, replicas=replicas)
-        self.deployer.scale(context, app_uuid)
+        self.deployer.scale(context, app_uuid, replicas=replicas)
 
     def app_logs(self, context, app_uuid, since=None, tail=None):
         return self.deployer.app_logs(context, app_uuid, since=since,
@@ -227,7 +268,7 @@ class ConductorManager:
             return False
         line = '%s -> %s%s' % (expected, target,
                                ': %s' % reason if reason else '')
-        if not db_api.transition_workflow(wf.uuid, expected, target,
+        if not db_api.transition_workflow(None, wf.uuid, expected, target,
                                           reason=reason, result=result,
                                           log_message=line):
             LOG.info('Workflow %s was no longer %s; not moving it to %s',

@@ -8,6 +8,7 @@ import solum.conf  # noqa: F401  (registers everything)
 from solum.conf import api
 from solum.conf import builder
 from solum.conf import conductor
+from solum.conf import coordination
 from solum.conf import database
 from solum.conf import default
 from solum.conf import deployer
@@ -15,9 +16,10 @@ from solum.conf import heat
 from solum.conf import quota
 from solum.conf import security
 from solum.conf import service_auth
+from solum.conf import upgrade_levels
 
 _MODULES = (default, database, api, conductor, builder, deployer, heat,
-            quota, security, service_auth)
+            quota, security, service_auth, coordination, upgrade_levels)
 
 
 def list_opts():

@@ -5,6 +5,7 @@ from oslo_db.sqlalchemy import models
 from oslo_utils import timeutils
 from sqlalchemy import orm
 
+from solum.common import states
 from solum.db import types
 
 # SQLite only auto-increments INTEGER PRIMARY KEY, not BIGINT.
@@ -44,7 +45,8 @@ class App(_Timestamps, Base):
     ports = sa.Column(types.JSON, nullable=False, default=list)
     parameters = sa.Column(types.JSON, nullable=False, default=dict)
     raw_content = sa.Column(sa.Text)
-    status = sa.Column(sa.String(36), nullable=False, default='CREATED')
+    status = sa.Column(sa.String(36), nullable=False,
+                       default=states.APP_CREATED)
     app_url = sa.Column(sa.String(255))
     last_wf_id = sa.Column(sa.Integer, nullable=False, default=0)
     # The Keystone trust the builder and deployer act through.
@@ -53,6 +55,13 @@ class App(_Timestamps, Base):
     # is cached by (uuid, revision).
     revision = sa.Column(sa.Integer, nullable=False, default=1,
                          server_default='1')
+    # Scale requests are numbered as the API accepts them; a deployer
+    # applies number N only after N - 1 (two deployers may receive them
+    # in any order).
+    scale_requested = sa.Column(sa.Integer, nullable=False, default=0,
+                                server_default='0')
+    scale_applied = sa.Column(sa.Integer, nullable=False, default=0,
+                              server_default='0')
 
 
 class Workflow(_Timestamps, Base):
@@ -114,7 +123,8 @@ class LanguagePack(_Timestamps, Base):
     source_uri = sa.Column(sa.String(1024), nullable=False)
     lp_metadata = sa.Column(types.JSON, nullable=False, default=dict)
     lp_params = sa.Column(types.JSON, nullable=False, default=dict)
-    status = sa.Column(sa.String(36), nullable=False, default='QUEUED')
+    status = sa.Column(sa.String(36), nullable=False,
+                       default=states.LP_QUEUED)
     reason = sa.Column(sa.Text)
     image_ref = sa.Column(sa.String(255))
 

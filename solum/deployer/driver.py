@@ -5,10 +5,12 @@ stable URL. Drivers are loaded by name from the ``solum.deployers`` entry
 points (``[deployer] driver``)."""
 
 import abc
+import threading
 
 from stevedore import driver as stevedore_driver
 
 from solum import conf
+from solum.common import states
 
 CONF = conf.CONF
 NAMESPACE = 'solum.deployers'
@@ -16,10 +18,10 @@ NAMESPACE = 'solum.deployers'
 
 class DeployError(Exception):
     """A deploy or scale failed; ``log_lines`` are the failing replica's
-    last log lines. ``state`` is the workflow's error state (None: the
-    manager's default, ERROR_CODE_DEPLOYMENT)."""
+    last log lines. ``outcome`` is what the deploy stage reports: the
+    app's replicas never became healthy."""
 
-    state = None
+    outcome = states.APP_FAILED
 
     def __init__(self, reason, log_lines=()):
         super().__init__(reason)
@@ -36,7 +38,7 @@ class DeployError(Exception):
 class StackCreateFailed(DeployError):
     """The cloud refused or failed the app's stack (Heat's reason)."""
 
-    state = 'ERROR_STACK_CREATE_FAILED'
+    outcome = states.STACK_FAILED
 
 
 class StackTimeout(StackCreateFailed):
@@ -63,32 +65,28 @@ class Driver(abc.ABC):
         """Called when the deployer stops; apps keep running."""
 
     @abc.abstractmethod
-    def app_url(self, app):
-        """The stable URL of an app."""
-
-    @abc.abstractmethod
     def deploy(self, target, on_serving=None):
         """Run ``target.replicas`` replicas of ``target.release``; once they
         are healthy, move traffic to them and stop the app's other
-        replicas. Raises DeployError, leaving what ran before serving.
+        replicas; return the app's URL. Raises DeployError, leaving what
+        ran before serving.
 
-        ``on_serving()`` is called once traffic reaches the new release,
-        with the app's lock still held: the caller records the release
-        as active there, so that no periodic heal ever sees the new
-        replicas beside an older active release (and replaces them)."""
+        The caller holds the app's lock (common.locks) for every
+        operation but heal. ``on_serving()`` is called once traffic
+        reaches the new release: the caller records the release as active
+        there, so that no periodic heal ever sees the new replicas beside
+        an older active release (and replaces them)."""
 
     @abc.abstractmethod
-    def scale(self, target, current=None):
+    def scale(self, target):
         """Run exactly ``target.replicas`` replicas of the active
-        release. ``current(app_uuid)``, when given, re-reads the target
-        once the app's lock is held: a deploy may have finished in
-        between (None: nothing should run)."""
+        release."""
 
     @abc.abstractmethod
-    def undeploy(self, app, images=(), keep_images=False):
-        """Remove everything of an app: replicas, routes, images, logs.
-        ``keep_images``: the app only leaves this driver (it moved to
-        another one); its images stay, for a rollback to come back."""
+    def undeploy(self, app):
+        """Remove everything that runs of an app: replicas, routes, logs.
+        Its images are the builder's to remove (they outlive a move of
+        the app to another driver, for a rollback to come back)."""
 
     @abc.abstractmethod
     def logs(self, app, since=None, tail=None):
@@ -97,7 +95,10 @@ class Driver(abc.ABC):
 
     def heal(self, targets, current=None):  # noqa: B027 (optional hook)
         """Periodic: replace crashed replicas, remove what should not run.
-        ``current(app_uuid)`` re-reads one app's target (or None)."""
+        It takes each app's lock itself, skipping an app whose lock is
+        held (an operation is at work on it), and ``current(app_uuid)``
+        re-reads the app's target once it holds it (None: nothing should
+        run)."""
 
     def metrics(self, app):
         """Load of an app since the previous call: {'replicas', 'rps',
@@ -113,3 +114,66 @@ def load(name=None):
     manager = stevedore_driver.DriverManager(
         NAMESPACE, name or CONF.deployer.driver, invoke_on_load=True)
     return manager.driver
+
+
+# ------------------------------------------------------- which driver
+
+def chosen_driver(app):
+    """The driver an app asks for (parameters.deployer) when the operator
+    allows it ([deployer] allowed_drivers), else [deployer] driver."""
+    wanted = (app.parameters or {}).get('deployer')
+    if wanted and wanted in CONF.deployer.allowed_drivers:
+        return wanted
+    return CONF.deployer.driver
+
+
+def config_driver(config):
+    """The driver a release of this configuration runs on."""
+    return (config or {}).get('driver') or CONF.deployer.driver
+
+
+def release_driver(release):
+    """The driver a release runs on."""
+    return config_driver(release.config)
+
+
+class Drivers:
+    """The drivers a deployer has loaded, by name: the default ([deployer]
+    driver, or one given) and those its apps' releases asked for."""
+
+    def __init__(self, default=None):
+        self._default = default
+        self._others = {}
+        self._lock = threading.Lock()
+
+    @property
+    def default(self):
+        if self._default is None:
+            self._default = load()
+        return self._default
+
+    def named(self, name):
+        if name == CONF.deployer.driver:
+            return self.default
+        with self._lock:
+            if name not in self._others:
+                self._others[name] = load(name)
+            return self._others[name]
+
+    def of(self, release):
+        return self.named(release_driver(release))
+
+    def grouped(self, targets):
+        """{driver name: targets}; every loaded driver listed."""
+        grouped = {CONF.deployer.driver: []}
+        grouped.update({name: [] for name in self._others})
+        for target in targets:
+            grouped.setdefault(release_driver(target.release),
+                               []).append(target)
+        return grouped
+
+    def stop(self):
+        if self._default is not None:
+            self._default.stop()
+        for other in self._others.values():
+            other.stop()

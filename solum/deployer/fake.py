@@ -1,10 +1,44 @@
 """A deployer driver that runs nothing: it records what it was asked, for
-tests of everything around the drivers (API, conductor, releases)."""
+tests of everything around the drivers (API, conductor, releases).
+
+In-process tests read ``FakeDriver.calls``. Tests running deployers as
+processes set ``SOLUM_FAKE_DRIVER_JOURNAL`` to a file: each deploy and
+scale appends one JSON line there (process, times it began and ended),
+taking ``SOLUM_FAKE_DRIVER_DELAY`` seconds as a real one takes time.
+"""
+
+import contextlib
+import json
+import os
+import time
 
 from solum import conf
 from solum.deployer import driver as base
 
 CONF = conf.CONF
+
+
+@contextlib.contextmanager
+def _journalled(op, target):
+    path = os.environ.get('SOLUM_FAKE_DRIVER_JOURNAL')
+    began = time.time()
+    if path:
+        time.sleep(float(os.environ.get('SOLUM_FAKE_DRIVER_DELAY') or 0))
+    yield
+    if path:
+        line = json.dumps({'op': op, 'pid': os.getpid(),
+                           'app': target.app.uuid,
+                           'release': target.release.number,
+                           'image': target.release.image,
+                           'replicas': target.replicas,
+                           'began': began, 'ended': time.time()})
+        # One write of a short line to an O_APPEND file: lines of several
+        # processes never interleave.
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, (line + '\n').encode())
+        finally:
+            os.close(fd)
 
 
 class FakeDriver(base.Driver):
@@ -31,20 +65,21 @@ class FakeDriver(base.Driver):
                            target.replicas))
         if self.fail_next:
             raise self.fail_next.pop(0)
-        self.running[target.app.uuid] = (target.release.uuid,
-                                         target.replicas)
-        if on_serving is not None:
-            on_serving()
+        with _journalled('deploy', target):
+            self.running[target.app.uuid] = (target.release.uuid,
+                                             target.replicas)
+            if on_serving is not None:
+                on_serving()
         return self.app_url(target.app)
 
-    def scale(self, target, current=None):
+    def scale(self, target):
         self.calls.append(('scale', target.app.uuid, target.replicas))
-        self.running[target.app.uuid] = (target.release.uuid,
-                                         target.replicas)
+        with _journalled('scale', target):
+            self.running[target.app.uuid] = (target.release.uuid,
+                                             target.replicas)
 
-    def undeploy(self, app, images=(), keep_images=False):
-        self.calls.append(('undeploy', app.uuid, sorted(images)) +
-                          (('keep_images',) if keep_images else ()))
+    def undeploy(self, app):
+        self.calls.append(('undeploy', app.uuid))
         self.running.pop(app.uuid, None)
 
     def status(self, app):

@@ -4,10 +4,13 @@ API version history:
 
 * 1.0 - deploy, undeploy
 * 1.1 - scale, app_logs, app_status
+* 1.2 - scale takes the replicas and the request's serial number: the
+  deployer alone writes an app's replica target, in request order
 """
 
 from solum import conf
 from solum.common import rpc
+from solum.conductor import rpcapi as conductor_rpcapi
 from solum.conf import heat as heat_conf
 
 CONF = conf.CONF
@@ -34,7 +37,8 @@ def undeploy_timeout():
 
 class DeployerAPI(rpc.ClientAPI):
     TOPIC_OPTION = ('deployer', 'topic')
-    RPC_API_VERSION = '1.1'
+    SERVICE = 'deployer'
+    RPC_API_VERSION = '1.2'
 
     def deploy(self, context, workflow_uuid):
         self.client.prepare(version='1.0').cast(
@@ -46,10 +50,22 @@ class DeployerAPI(rpc.ClientAPI):
                                    timeout=undeploy_timeout()).call(
             context, 'undeploy', app_uuid=app_uuid)
 
-    def scale(self, context, app_uuid):
-        """Make the replicas match the active release's replica count."""
-        self.client.prepare(version='1.1').cast(
-            context, 'scale', app_uuid=app_uuid)
+    def scale(self, context, app_uuid, replicas=None, serial=None):
+        """Run ``replicas`` replicas of the app's active release (scale
+        request number ``serial``, db.request_scale), or, without them,
+        as many as its release asks for."""
+        if self.can_send('1.2'):
+            self.client.prepare(version='1.2').cast(
+                context, 'scale', app_uuid=app_uuid, replicas=replicas,
+                serial=serial)
+        elif replicas is not None:
+            # A 1.1 deployer reads the replicas from the release, which
+            # the conductor writes for it.
+            conductor_rpcapi.ConductorAPI().scale_app(context, app_uuid,
+                                                      replicas)
+        else:
+            self.client.prepare(version='1.1').cast(
+                context, 'scale', app_uuid=app_uuid)
 
     def app_logs(self, context, app_uuid, since=None, tail=None):
         return self.client.prepare(version='1.1', timeout=60).call(

@@ -9,7 +9,9 @@ from oslo_config import fixture as config_fixture
 
 from solum import conf
 from solum.api import policy
+from solum.common import locks
 from solum.common import rpc
+from solum.common import states
 from solum.db import api as db_api
 from solum.db import models
 from solum.deployer import fake
@@ -41,6 +43,36 @@ class TestCase(testtools.TestCase):
         self.conf.config(
             secret_key='cw_0x689RpI-jtRR7oE8h_eJsKHnqhYlCk1ppHSkESI=',
             group='security')
+        # Per-app locks in this test's state path.
+        self.addCleanup(locks.reset)
+
+
+class RecordingConductor:
+    """Stands in for the conductor's RPC client in a worker's tests: each
+    outcome a worker reports becomes the moves the conductor makes of it
+    (states.moves), recorded as (expected, target, reason, result) and,
+    with ``apply``, made in the database as the conductor's guarded moves
+    are."""
+
+    def __init__(self, apply=False):
+        self.reports = []
+        self.apply = apply
+
+    def report_outcome(self, context, wf_uuid, action, outcome, reason=None,
+                       result=None):
+        current = db_api.get_workflow_by_uuid(None, wf_uuid).status
+        moves = states.moves(action, outcome)
+        final = moves[-1][1]
+        for expected, target in moves:
+            if expected != current:
+                continue
+            extra = (reason, result) if target == final else (None, None)
+            self.reports.append((expected, target) + extra)
+            if self.apply and not db_api.transition_workflow(
+                    None, wf_uuid, expected, target, reason=extra[0],
+                    result=extra[1]):
+                return
+            current = target
 
 
 class DbTestCase(TestCase):

@@ -32,6 +32,7 @@ from solum.builder import base_images
 from solum.builder import images
 from solum.builder import languagepacks
 from solum.builder import source
+from solum.common import images as common_images
 
 CONF = conf.CONF
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -53,8 +54,10 @@ def _build(workdir, repo, tag, log):
         commit = source.fetch('file://' + repo, 'main', src, log)
         recipe = languagepacks.recipe(src, 'python')
         images.build(build_dir, src, recipe, tag,
-                     {images.LABEL_APP: 'bench', images.LABEL_COMMIT: commit,
-                      images.LABEL_BUILD_ID: tag.rsplit(':', 1)[1]}, log)
+                     {common_images.LABEL_APP: 'bench',
+                      common_images.LABEL_COMMIT: commit,
+                      common_images.LABEL_BUILD_ID: tag.rsplit(':', 1)[1]},
+                     log)
     finally:
         shutil.rmtree(build_dir, ignore_errors=True)
     return time.monotonic() - started

@@ -24,9 +24,9 @@ from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
 
 from solum import conf
-from solum.builder import images
 from solum.builder import process
 from solum.builder.image_stores import base
+from solum.common import images as common_images
 from solum.common import keystone
 
 CONF = conf.CONF
@@ -226,7 +226,7 @@ class GlanceImageStore(base.ImageStore):
         return {'image': image.ref, 'image_id': image.image_id,
                 'glance_id': image_id, 'glance_owner': shown.get('owner'),
                 'glance_size': export.reader.size, 'store': self.name,
-                'digest': images.image_digest(image.ref)}
+                'digest': common_images.digest(image.ref)}
 
     def delete_app_images(self, context, app, log):
         trust_id = getattr(app, 'trust_id', None)

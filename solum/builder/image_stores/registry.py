@@ -4,9 +4,9 @@
 import json
 
 from solum import conf
-from solum.builder import images
 from solum.builder import process
 from solum.builder.image_stores import base
+from solum.common import images
 
 CONF = conf.CONF
 

@@ -35,6 +35,8 @@ from solum.deployer.heat import templates
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
+# Console lines kept per server, with the time each was first read.
+CONSOLE_LINES = 1000
 
 NOVA_MICROVERSION = '2.37'   # networks: none
 _UUID = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-'
@@ -107,9 +109,12 @@ class HeatDriver(base.Driver):
     def __init__(self, session_factory=None, sleep=time.sleep):
         self._session_factory = session_factory or self._session
         self._sleep = sleep
-        self._locks = {}
-        self._locks_lock = threading.Lock()
+        self._sessions_lock = threading.Lock()
         self._sessions = {}
+        # (server id -> [(time first read, line)]): console output has no
+        # times of its own; lines keep the time they were first seen, so
+        # that ``since`` picks only what is new.
+        self._console = {}
 
     # -------------------------------------------------------- helpers
 
@@ -118,7 +123,7 @@ class HeatDriver(base.Driver):
         until it is about to expire (keystoneauth1 renews it)."""
         trust_id = getattr(app, 'trust_id', None)
         if trust_id:
-            with self._locks_lock:
+            with self._sessions_lock:
                 session = self._sessions.get(trust_id)
                 if session is None:
                     session = keystone.trust_session(trust_id)
@@ -133,10 +138,6 @@ class HeatDriver(base.Driver):
 
     def clients(self, app):
         return Clients(self._session_factory(app))
-
-    def lock(self, app):
-        with self._locks_lock:
-            return self._locks.setdefault(app.uuid, threading.Lock())
 
     def find_stack(self, heat, app):
         try:
@@ -267,45 +268,37 @@ class HeatDriver(base.Driver):
 
     # ------------------------------------------------------ operations
 
-    def app_url(self, app):
-        clients = self.clients(app)
-        stack = self.find_stack(clients.heat, app)
-        if stack is None:
-            return None
-        return self.url_of(app, stack)
-
     def deploy(self, target, on_serving=None):
         app, release = target.app, target.release
-        with self.lock(app):
-            clients = self.clients(app)
-            params = templates.parameters(
-                app, release, max(target.replicas, 1),
-                self.settings(clients, release))
-            template, files, env = templates.stack_files(CONF.heat.template)
-            heat = clients.heat
-            stack = self.find_stack(heat, app)
-            if stack is not None and stack.stack_status in _NEVER_SERVED:
-                LOG.info('Stack %s is %s: deleting it to start over',
-                         stack.stack_name, stack.stack_status)
-                self._delete(heat, stack)
-                stack = None
-            fields = {'template': template, 'files': files,
-                      'environment': env, 'parameters': params,
-                      'timeout_mins': CONF.heat.stack_timeout}
-            if stack is None:
-                stack = self._create(heat, app, fields)
-            else:
-                stack = self._update(heat, stack, fields)
-            url = self.url_of(app, stack)
-            if outputs(stack).get('app_url'):
-                self.probe(url)
-            else:
-                LOG.info('App %s: not probing %s, the stack has no load '
-                         'balancer ([heat] enable_lb = false)', app.uuid,
-                         url)
-            if on_serving is not None:
-                on_serving()
-            return url
+        clients = self.clients(app)
+        params = templates.parameters(
+            app, release, max(target.replicas, 1),
+            self.settings(clients, release))
+        template, files, env = templates.stack_files(CONF.heat.template)
+        heat = clients.heat
+        stack = self.find_stack(heat, app)
+        if stack is not None and stack.stack_status in _NEVER_SERVED:
+            LOG.info('Stack %s is %s: deleting it to start over',
+                     stack.stack_name, stack.stack_status)
+            self._delete(heat, stack)
+            stack = None
+        fields = {'template': template, 'files': files,
+                  'environment': env, 'parameters': params,
+                  'timeout_mins': CONF.heat.stack_timeout}
+        if stack is None:
+            stack = self._create(heat, app, fields)
+        else:
+            stack = self._update(heat, stack, fields)
+        url = self.url_of(app, stack)
+        if outputs(stack).get('app_url'):
+            self.probe(url)
+        else:
+            LOG.info('App %s: not probing %s, the stack has no load '
+                     'balancer ([heat] enable_lb = false)', app.uuid,
+                     url)
+        if on_serving is not None:
+            on_serving()
+        return url
 
     def _create(self, heat, app, fields):
         name = stack_name(app)
@@ -338,45 +331,29 @@ class HeatDriver(base.Driver):
         self.wait_stack(heat, stack.id, 'DELETE', self._deadline(),
                         error=base.DeployError)
 
-    def scale(self, target, current=None):
+    def scale(self, target):
         # Only the group's capacity changes, whichever release is active.
         app = target.app
-        with self.lock(app):
-            heat = self.clients(app).heat
-            stack = self.find_stack(heat, app)
-            if stack is None:
-                raise base.DeployError('app %s has no stack to scale' %
-                                       app.uuid)
-            low, high, desired = templates.scaling_bounds(
-                app.parameters, target.replicas, CONF.quota.instances_per_app)
-            self._update(heat, stack, {
-                'parameters': {'desired_capacity': desired,
-                               'min_size': low, 'max_size': high},
-                'timeout_mins': CONF.heat.stack_timeout}, existing=True)
+        heat = self.clients(app).heat
+        stack = self.find_stack(heat, app)
+        if stack is None:
+            raise base.DeployError('app %s has no stack to scale' % app.uuid)
+        low, high, desired = templates.scaling_bounds(
+            app.parameters, target.replicas, CONF.quota.instances_per_app)
+        self._update(heat, stack, {
+            'parameters': {'desired_capacity': desired,
+                           'min_size': low, 'max_size': high},
+            'timeout_mins': CONF.heat.stack_timeout}, existing=True)
 
-    def undeploy(self, app, images=(), keep_images=False):
-        with self.lock(app):
-            clients = self.clients(app)
-            stack = self.find_stack(clients.heat, app)
-            if stack is not None:
-                self._delete(clients.heat, stack)
-                LOG.info('Deleted stack %s of app %s', stack.stack_name,
-                         app.uuid)
-            if not keep_images:
-                self._delete_images(clients.glance, app)
-        with self._locks_lock:
-            self._locks.pop(app.uuid, None)
+    def undeploy(self, app):
+        clients = self.clients(app)
+        stack = self.find_stack(clients.heat, app)
+        if stack is not None:
+            self._delete(clients.heat, stack)
+            LOG.info('Deleted stack %s of app %s', stack.stack_name,
+                     app.uuid)
+        with self._sessions_lock:
             self._sessions.pop(getattr(app, 'trust_id', None), None)
-
-    @staticmethod
-    def _delete_images(glance, app):
-        deleted = []
-        for image in glance.images.list(filters={'solum_app': app.uuid}):
-            glance.images.delete(image['id'])
-            deleted.append(image['id'])
-        if deleted:
-            LOG.info('Deleted Glance image(s) %s of app %s',
-                     ', '.join(deleted), app.uuid)
 
     def servers(self, app):
         """(stack, [server ids]) of the app's members."""
@@ -389,21 +366,44 @@ class HeatDriver(base.Driver):
 
     def logs(self, app, since=None, tail=None):
         """Console output of the app's servers (container hosts print the
-        app's start-up there); lines carry the time they were read."""
+        app's start-up there), oldest first; each line carries the time
+        this deployer first read it, and ``since`` keeps the later ones."""
         clients, _stack, ids = self.servers(app)
-        now = datetime.datetime.now(datetime.timezone.utc).strftime(
-            '%Y-%m-%dT%H:%M:%S.%fZ')
         lines = []
         for server_id in ids:
             try:
                 server = clients.nova.servers.get(server_id)
-                text = server.get_console_output(length=tail) or ''
+                text = server.get_console_output() or ''
             except Exception as e:
                 LOG.info('No console output of server %s: %s', server_id, e)
                 continue
-            lines += [{'replica': server.name, 'time': now, 'line': line}
-                      for line in text.splitlines()]
+            lines += [{'replica': server.name, 'time': when, 'line': line}
+                      for when, line in self._timed(server_id,
+                                                    text.splitlines())]
+        if since:
+            lines = [x for x in lines if x['time'] > since]
+        lines.sort(key=lambda x: x['time'])
         return lines[-tail:] if tail else lines
+
+    def _timed(self, server_id, text_lines):
+        """(first-read time, line) of a server's console lines: those
+        read before keep their time (the console only grows, until its
+        start is cut off), the new ones get the time now."""
+        now = datetime.datetime.now(datetime.timezone.utc).strftime(
+            '%Y-%m-%dT%H:%M:%S.%fZ')
+        with self._sessions_lock:
+            known = self._console.get(server_id, [])
+            seen = [line for _when, line in known]
+            # Where the known lines continue in the text read now.
+            start = 0
+            for start in range(len(seen) + 1):
+                if text_lines[:len(seen) - start] == seen[start:]:
+                    break
+            kept = known[start:]
+            timed = kept + [(now, line) for line in
+                            text_lines[len(kept):]]
+            self._console[server_id] = timed[-CONSOLE_LINES:]
+        return timed
 
     def status(self, app):
         clients, stack, ids = self.servers(app)

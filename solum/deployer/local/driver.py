@@ -5,14 +5,14 @@ import concurrent.futures
 import http.client
 import re
 import socket
-import threading
 import time
 import uuid
 
 from oslo_log import log as logging
 
 from solum import conf
-from solum.builder import images as builder_images
+from solum.common import images
+from solum.common import locks
 from solum.deployer import driver as base
 from solum.deployer.local import podman as podman_mod
 from solum.deployer.local import router as router_mod
@@ -97,18 +97,9 @@ class LocalDriver(base.Driver):
     def __init__(self, podman=None, router=None):
         self.podman = podman or podman_mod.Podman()
         self.router = router or router_mod.Router()
-        self._locks = {}
-        self._locks_lock = threading.Lock()
         self._samples = {}
 
     # -------------------------------------------------------- helpers
-
-    def lock(self, app):
-        return self._lock_for(app.uuid)
-
-    def _lock_for(self, app_uuid):
-        with self._locks_lock:
-            return self._locks.setdefault(app_uuid, threading.Lock())
 
     def app_host(self, app):
         return '%s.%s.%s' % (_label(app.name), _label(app.project_id),
@@ -120,11 +111,6 @@ class LocalDriver(base.Driver):
     def app_url(self, app):
         return 'http://%s:%d/' % (self.app_host(app),
                                   CONF.deployer.router_port)
-
-    def app_path_url(self, app):
-        return 'http://%s:%d%s/' % (CONF.deployer.router_host,
-                                    CONF.deployer.router_port,
-                                    self.app_path(app))
 
     def _routes(self, replicas, release):
         """The replicas as the router's add_servers takes them."""
@@ -275,37 +261,28 @@ class LocalDriver(base.Driver):
 
     def deploy(self, target, on_serving=None):
         app, release = target.app, target.release
-        with self.lock(app):
-            if not self.router.running():
-                self.router.start()
-            new = self._start_healthy(app, release, max(target.replicas, 1))
-            try:
-                self.router.ensure_backend(self._backend(app, release),
-                                           self._routes(new, release))
-                if on_serving is not None:
-                    on_serving()
-            except Exception:
-                self._retire(app, new)
-                raise
-            old = [r for r in self.replicas(app)
-                   if r.release_uuid != release.uuid]
-            try:
-                self._retire(app, old)
-            except Exception as e:
-                # The new release serves; the next heal removes the rest.
-                LOG.warning('Stopping the earlier replicas of app %s '
-                            'failed: %s', app.uuid, e)
+        if not self.router.running():
+            self.router.start()
+        new = self._start_healthy(app, release, max(target.replicas, 1))
+        try:
+            self.router.ensure_backend(self._backend(app, release),
+                                       self._routes(new, release))
+            if on_serving is not None:
+                on_serving()
+        except Exception:
+            self._retire(app, new)
+            raise
+        old = [r for r in self.replicas(app)
+               if r.release_uuid != release.uuid]
+        try:
+            self._retire(app, old)
+        except Exception as e:
+            # The new release serves; the next heal removes the rest.
+            LOG.warning('Stopping the earlier replicas of app %s failed: '
+                        '%s', app.uuid, e)
         return self.app_url(app)
 
-    def scale(self, target, current=None):
-        with self.lock(target.app):
-            if current is not None:
-                target = current(target.app.uuid)
-                if target is None:
-                    return
-            self._scale_locked(target)
-
-    def _scale_locked(self, target):
+    def scale(self, target):
         app, release = target.app, target.release
         ours = [r for r in self.replicas(app)
                 if r.release_uuid == release.uuid]
@@ -321,34 +298,18 @@ class LocalDriver(base.Driver):
             running.sort(key=lambda r: r.name)
             self._retire(app, running[wanted:])
 
-    def undeploy(self, app, images=(), keep_images=False):
-        with self.lock(app):
-            self.router.remove_backend(backend_name(app))
-            self.podman.remove([r.name for r in self.replicas(app)],
-                               stop_timeout=0)
-            if not keep_images:
-                self.podman.remove_images(self._images_of(app, images))
-        with self._locks_lock:
-            self._locks.pop(app.uuid, None)
+    def undeploy(self, app):
+        self.router.remove_backend(backend_name(app))
+        self.podman.remove([r.name for r in self.replicas(app)],
+                           stop_timeout=0)
+        self._samples.pop(app.uuid, None)
 
-    def _images_of(self, app, named):
-        """The local images to remove with an app: those the builder
-        labelled with its uuid, and of ``named`` (its releases' images)
-        those not labelled for another app: a name is only a name."""
-        refs = self.podman.image_refs({builder_images.LABEL_APP: app.uuid})
-        for image in named:
-            labels = self.podman.image_labels(image)
-            if labels is not None and labels.get(
-                    builder_images.LABEL_APP, app.uuid) == app.uuid:
-                refs.append(image)
-        return sorted(set(refs))
-
-    def image_project(self, image):
+    @staticmethod
+    def image_project(image):
         """The project a local image was built for (its
         org.openstack.solum.project label), or None: unlabelled or not
         in the local container storage."""
-        labels = self.podman.image_labels(image)
-        return (labels or {}).get(builder_images.LABEL_PROJECT)
+        return (images.labels(image) or {}).get(images.LABEL_PROJECT)
 
     def logs(self, app, since=None, tail=None):
         lines = []
@@ -434,22 +395,22 @@ class LocalDriver(base.Driver):
                 for e in self.podman.ps(self._labels())}
         seen.discard(None)
         for app_uuid in sorted(seen | set(wanted)):
-            lock = self._lock_for(app_uuid)
-            if not lock.acquire(blocking=False):
-                continue   # a deploy or scale is at work on it
-            try:
-                target = current(app_uuid) if current else \
-                    wanted.get(app_uuid)
-                if target is None:
-                    self._remove_orphans(app_uuid)
-                else:
-                    self._heal_app(target, [Replica.from_ps(e) for e in
-                                            self.podman.ps(self._labels(
-                                                target.app))])
-            except Exception as e:
-                LOG.warning('Healing app %s failed: %s', app_uuid, e)
-            finally:
-                lock.release()
+            with locks.app_lock(app_uuid, blocking=False) as held:
+                if not held:
+                    continue   # a deploy or scale is at work on it
+                try:
+                    self._heal_one(app_uuid, wanted, current)
+                except Exception as e:
+                    LOG.warning('Healing app %s failed: %s', app_uuid, e)
+
+    def _heal_one(self, app_uuid, wanted, current):
+        target = current(app_uuid) if current else wanted.get(app_uuid)
+        if target is None:
+            self._remove_orphans(app_uuid)
+        else:
+            self._heal_app(target, [Replica.from_ps(e) for e in
+                                    self.podman.ps(self._labels(
+                                        target.app))])
 
     def _remove_orphans(self, app_uuid):
         labels = self._labels()

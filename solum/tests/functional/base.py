@@ -98,10 +98,11 @@ def backend_unavailable(backend):
 class Service:
     """One Solum console script running as a process."""
 
-    def __init__(self, name, config_file, log_dir):
+    def __init__(self, name, config_file, log_dir, label=None):
         self.name = name
+        self.label = label or name
         self.config_file = config_file
-        self.log_path = os.path.join(log_dir, '%s.log' % name)
+        self.log_path = os.path.join(log_dir, '%s.log' % self.label)
         self.process = None
 
     def start(self):
@@ -205,14 +206,18 @@ class FunctionalTestCase(testtools.TestCase):
         result = self.run_command('solum-db-manage', 'upgrade')
         self.assertEqual(0, result.returncode, result.stderr)
 
-    def start_service(self, name):
-        service = self.services.get(name)
+    def start_service(self, name, label=None):
+        """Start (or restart) a console script; ``label`` names a second
+        process of the same script (its own log)."""
+        label = label or name
+        service = self.services.get(label)
         if service is None:
-            service = Service(name, self.config_file, self.state_path)
-            self.services[name] = service
+            service = Service(name, self.config_file, self.state_path,
+                              label=label)
+            self.services[label] = service
             self.addCleanup(service.stop)
             self.addOnException(lambda exc_info, s=service: self.addDetail(
-                '%s-log' % s.name, testtools.content.text_content(
+                '%s-log' % s.label, testtools.content.text_content(
                     s.log_tail())))
         service.start()
         if name in ('solum-api', 'solum-all'):

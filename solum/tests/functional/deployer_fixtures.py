@@ -11,6 +11,8 @@ import time
 
 import requests
 
+from solum.common import images
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 MARKER_APP = os.path.join(HERE, 'apps', 'marker')
 BASE_IMAGE = 'localhost/solum/base-python:bookworm'
@@ -32,22 +34,21 @@ def unavailable():
     return None
 
 
-# The label by which the deployer knows whose image it is (as the
-# builder sets it; solum.builder.images.LABEL_PROJECT).
-PROJECT_LABEL = 'org.openstack.solum.project'
-
-
-def build_image(ref, marker, broken=False, project='solum'):
+def build_image(ref, marker, broken=False, project='solum', app_uuid=None):
     """The marker app as image ``ref``, an image of ``project`` (noauth's
-    default project); it answers '<marker> <host>'."""
+    default project) and, given ``app_uuid``, built for that app, labelled
+    as the builder labels its images; it answers '<marker> <host>'."""
+    labels = {images.LABEL_PROJECT: project}
+    if app_uuid:
+        labels[images.LABEL_APP] = app_uuid
     subprocess.run(
         # No --layers: buildah 1.28's layer cache ignores changed
         # --build-arg values, and every image here differs only by them.
         ['buildah', 'bud', '--isolation', 'chroot', '-q',
          '--build-arg', 'MARKER=%s' % marker,
          '--build-arg', 'BROKEN=%d' % int(broken),
-         '--label', '%s=%s' % (PROJECT_LABEL, project), '-t', ref,
-         MARKER_APP],
+         *['--label=%s=%s' % item for item in sorted(labels.items())],
+         '-t', ref, MARKER_APP],
         check=True, capture_output=True, timeout=300)
     return ref
 

@@ -27,7 +27,7 @@ import fixtures
 
 from solum.builder import netfilter
 from solum.builder import netns
-from solum.conductor import states
+from solum.common import states
 from solum.tests.functional import deployer_fixtures as fx
 from solum.tests.functional import test_builder as tb
 

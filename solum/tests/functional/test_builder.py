@@ -20,13 +20,14 @@ import uuid
 import fixtures
 
 from solum.builder import cgroups
-from solum.builder import images
-from solum.conductor import states
+from solum.common import images
+from solum.common import states
 from solum.tests.functional import base as ft_base
 from solum.tests.unit.api import base as api_base
 
-# Captured before any test patches it.
-IMAGES_WITH_LABEL = images.images_with_label
+# Captured before any test patches them.
+REAL_IMAGE_QUERIES = {name: getattr(images, name) for name in (
+    'refs_with_labels', 'ids_with_labels')}
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))))
 EXAMPLES = os.path.join(REPO_ROOT, 'examples')
@@ -70,10 +71,16 @@ def make_repo(parent, files=None, example=None, branch='main'):
     return path, sha
 
 
+def app_image_ids(app_uuid):
+    """Ids of the local images labelled as built for the app."""
+    return REAL_IMAGE_QUERIES['ids_with_labels']({images.LABEL_APP: app_uuid})
+
+
 def remove_app_images(app_uuid):
     # Not --force: it would remove containers using the images' parent
     # layers, such as the working container of a build in another worker.
-    refs = images.references_with_label(images.LABEL_APP, app_uuid)
+    refs = REAL_IMAGE_QUERIES['refs_with_labels']({images.LABEL_APP:
+                                                   app_uuid})
     if refs:
         subprocess.run(['podman', 'rmi'] + refs, capture_output=True,
                        check=False, timeout=120)
@@ -103,8 +110,9 @@ class BuilderTestCase(api_base.APITestCase):
         super().setUp()
         # The unit-test base fakes the image listing (no container storage
         # there); here the real one finds, and cleans up, real images.
-        self.useFixture(fixtures.MonkeyPatch(
-            'solum.builder.images.images_with_label', IMAGES_WITH_LABEL))
+        for name, query in REAL_IMAGE_QUERIES.items():
+            self.useFixture(fixtures.MonkeyPatch(
+                'solum.common.images.%s' % name, query))
         # The unit-test base allows file:// only; here the defaults apply.
         self.conf.config(git_allowed_protocols=['https', 'ssh', 'file'],
                          group='builder')
@@ -197,11 +205,11 @@ class TestPythonApp(BuilderTestCase):
         self.assertIn('reusing the image tested', text)
         self.assertEqual({'build', 'conductor', 'unittest'},
                          {x['stage'] for x in logs})
-        labels = images.image_labels(result['image'])
+        labels = images.labels(result['image'])
         self.assertEqual(app['id'], labels[images.LABEL_APP])
         self.assertEqual(sha, labels[images.LABEL_COMMIT])
         self.assertEqual(result['build_id'], labels[images.LABEL_BUILD_ID])
-        self.assertEqual('1000:1000', images.image_user(result['image']))
+        self.assertEqual('1000:1000', images.user(result['image']))
         url = self.run_container(result['image'])
         status, body = http_get(url + '/')
         self.assertEqual(200, status)
@@ -240,8 +248,7 @@ class TestPythonApp(BuilderTestCase):
         text = '\n'.join(x['message'] for x in logs)
         self.assertIn('AssertionError: 1 != 2', text)
         # No image is kept.
-        self.assertEqual([], images.images_with_label(images.LABEL_APP,
-                                                      app['id']))
+        self.assertEqual([], app_image_ids(app['id']))
 
     def test_broken_manifest(self):
         repo, _sha = make_repo(self.tmp, example='python-hello', files={
@@ -346,14 +353,13 @@ class TestDockerfileApp(BuilderTestCase):
         wf, logs = self.run_workflow(app, actions=('build',))
         self.assertEqual(states.BUILT, wf['status'], wf['reason'])
         image = wf['result']['image']
-        self.assertEqual(sha, images.image_labels(image)[
+        self.assertEqual(sha, images.labels(image)[
             images.LABEL_COMMIT])
         url = self.run_container(image)
         self.assertIn('own containerfile content', http_get(url + '/')[1])
         # Deleting the app deletes its images.
         self.delete_app(app)
-        self.assertEqual([], images.images_with_label(images.LABEL_APP,
-                                                      app['id']))
+        self.assertEqual([], app_image_ids(app['id']))
 
     def test_log_lines_are_readable_while_the_build_runs(self):
         repo, _sha = make_repo(self.tmp, files={
@@ -492,8 +498,7 @@ class TestDockerfileApp(BuilderTestCase):
              'name=solum-test-%s' % wf['id']], capture_output=True,
             text=True, check=True).stdout.split()
         self.assertEqual([], left)
-        self.assertEqual([], images.images_with_label(images.LABEL_APP,
-                                                      app['id']))
+        self.assertEqual([], app_image_ids(app['id']))
 
     def test_root_image_is_refused(self):
         repo, _sha = make_repo(self.tmp, files={
@@ -504,8 +509,7 @@ class TestDockerfileApp(BuilderTestCase):
         wf, _logs = self.run_workflow(app, actions=('build',))
         self.assertEqual(states.ERROR, wf['status'])
         self.assertIn('Dockerfile: the image would run as root', wf['reason'])
-        self.assertEqual([], images.images_with_label(images.LABEL_APP,
-                                                      app['id']))
+        self.assertEqual([], app_image_ids(app['id']))
 
 
 class TestCustomLanguagePack(BuilderTestCase):
@@ -714,14 +718,13 @@ class TestRegistryStore(BuilderTestCase):
         self.addCleanup(subprocess.run, ['podman', 'rmi',
                                          result['image']],
                         capture_output=True, check=False)
-        self.assertEqual(sha, images.image_labels(result['image'])[
+        self.assertEqual(sha, images.labels(result['image'])[
             images.LABEL_COMMIT])
         url = self.run_container(result['image'])
         self.assertIn('from registry', http_get(url + '/')[1])
         # Deleting the app deletes its tags in the registry.
         self.delete_app(app)
-        self.assertEqual([], images.images_with_label(images.LABEL_APP,
-                                                      app['id']))
+        self.assertEqual([], app_image_ids(app['id']))
         listed = subprocess.run(
             ['skopeo', 'list-tags', '--tls-verify=false',
              'docker://' + repository], capture_output=True, text=True,

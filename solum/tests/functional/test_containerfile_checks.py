@@ -5,8 +5,7 @@ the builder does provide still build."""
 
 import uuid
 
-from solum.builder import images
-from solum.conductor import states
+from solum.common import states
 from solum.tests.functional import test_builder as tb
 
 
@@ -42,8 +41,7 @@ class TestContainerfileChecks(tb.BuilderTestCase):
                              logs)
             self.assertFalse([x for x in logs if x.startswith('$ ') and
                               ' buildah bud ' in x], logs)
-            self.assertEqual([], images.images_with_label(images.LABEL_APP,
-                                                          app['id']))
+            self.assertEqual([], tb.app_image_ids(app['id']))
 
     def test_mounts_the_builder_provides_still_build(self):
         app, wf, logs = self.build(

@@ -8,7 +8,6 @@ import uuid
 
 import fixtures
 
-from solum.builder import images
 from solum.db import api as db_api
 from solum.tests.functional import test_builder as tb
 
@@ -28,7 +27,7 @@ class TestDeleteDuringBuild(tb.BuilderTestCase):
 
         def lines():
             # Read from the database: the API forgets them with the app.
-            return [x.message for x in db_api.get_log_lines(wf['id'])]
+            return [x.message for x in db_api.get_log_lines(None, wf['id'])]
         self.wait_for(lambda: any(x.startswith('slow-step-')
                                   for x in lines()), 60, 'the slow step')
         self.delete_app(app)
@@ -39,8 +38,7 @@ class TestDeleteDuringBuild(tb.BuilderTestCase):
         # The build goes on, stores its image, then finds the app gone.
         self.wait_for(lambda: any(x.startswith('built ')
                                   for x in lines()), 120, 'the build')
-        self.wait_for(lambda: not images.images_with_label(
-            images.LABEL_APP, app['id']), 30,
+        self.wait_for(lambda: not tb.app_image_ids(app['id']), 30,
             'the image of the deleted app to be removed')
         self.assertEqual([], db_api.list_apps(None, all_projects=True))
         self.assertIn('was deleted during the build stage',

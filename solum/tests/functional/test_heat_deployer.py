@@ -39,7 +39,9 @@ from heatclient import exc as heat_exc
 from oslo_config import fixture as config_fixture
 
 from solum import conf
+from solum.builder.image_stores import glance as glance_store
 from solum.common import keystone as solum_keystone
+from solum.common import states
 from solum.deployer import driver as driver_mod
 from solum.deployer.heat import driver as heat_driver
 from solum.deployer.heat import templates
@@ -176,6 +178,10 @@ class HeatFunctionalTestCase(HeatTestMixin, base.FunctionalTestCase):
                 '[deployer]\n'
                 'driver = heat\n'
                 'check_interval = 2\n'
+                # Heat runs images from Glance; the builder's Glance store
+                # deletes them with their app.
+                '[builder]\n'
+                'image_store = glance\n'
                 '[heat]\n' +
                 ''.join('%s = %s\n' % kv for kv in sorted(options.items())))
 
@@ -504,7 +510,7 @@ class TestHeatDriver(HeatDriverTestCase):
                               self.driver.deploy, self.target())
         self.assertIn('still CREATE_IN_PROGRESS after the deadline',
                       e.reason)
-        self.assertEqual('ERROR_STACK_CREATE_FAILED', e.state)
+        self.assertEqual(states.STACK_FAILED, e.outcome)
 
     def test_nova_docker_boots_the_glance_image(self):
         """nova-docker style: the server boots the app's Glance image (the
@@ -518,6 +524,11 @@ class TestHeatDriver(HeatDriverTestCase):
         self.assertEqual(1, len(self.driver.status(self.app)))
         self.driver.undeploy(self.app)
         self.assertIsNone(self.stack_or_none(stack.stack_name))
+        # The image is the builder's: its Glance store, the one owner,
+        # deletes it with the app.
+        self.assertFalse(self.glance_gone(self.image_id))
+        glance_store.GlanceImageStore().delete_app_images(
+            None, self.app, lambda line: None)
         self.assertTrue(self.glance_gone(self.image_id))
 
 

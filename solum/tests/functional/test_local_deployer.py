@@ -249,10 +249,10 @@ class TestDeploy(LocalDeployerTestCase):
 
     def test_killed_replica_is_replaced_and_delete_cleans_up(self):
         app = self.create_app(name='heal')
-        # Named as the builder names this project's images of the app: a
-        # delete removes those, never another project's of the same name.
-        ref = 'localhost/solum/%s/heal:v1' % PROJECT
-        subprocess.run(['podman', 'tag', image('v1'), ref], check=True)
+        # Labelled as the builder labels its images of the app: the app's
+        # delete removes those (by label, never by name).
+        ref = fx.build_image('localhost/solum/%s/heal:v1' % PROJECT, 'v1',
+                             project=PROJECT, app_uuid=app['id'])
         self.deploy(app, ref, scale_target=2)
         first = {c['Names'][0] for c in self.containers(app)}
         victim = sorted(first)[0]

@@ -17,12 +17,12 @@ from solum.api.controllers.v1 import common
 from solum.api.controllers.v1 import lookup
 from solum.api.controllers.v1 import releases as app_releases
 from solum.api.controllers.v1 import workflows
-from solum.builder import languagepacks
 from solum.common import crypto
 from solum.common import exception
 from solum.common import keystone
-from solum.conductor import rpcapi as conductor_rpcapi
-from solum.conductor import states
+from solum.common import languagepacks
+from solum.common import states
+from solum.conductor import api as conductor_api
 from solum.db import api as db_api
 
 CONF = conf.CONF
@@ -37,16 +37,15 @@ _STORED_FIELDS = ('name', 'description', 'languagepack', 'workflow_config',
 
 
 def _check_language_pack(name, project_id):
-    if name in languagepacks.BUILTIN or name == languagepacks.AUTO:
+    if languagepacks.is_builtin(name):
         return
     try:
-        db_api.get_project_language_pack(project_id, name)
+        db_api.get_project_language_pack(None, project_id, name)
     except exception.NotFound:
         raise exception.InvalidInput(
             reason='languagepack: unknown language pack %r; use one of %s, '
                    'or register it with POST /v1/language_packs' %
-                   (name, ', '.join(languagepacks.BUILTIN +
-                                    (languagepacks.AUTO,))))
+                   (name, ', '.join(languagepacks.builtin_names())))
 
 
 def _check_deployer(document):
@@ -105,7 +104,7 @@ class AppsController(rest.RestController):
 
     def __init__(self):
         super().__init__()
-        self.conductor = conductor_rpcapi.ConductorAPI()
+        self.conductor = conductor_api.ConductorClient()
 
     @common.expose_as('application/json')
     def get_all(self):
@@ -119,7 +118,8 @@ class AppsController(rest.RestController):
         keys = db_api.list_app_revisions(context, limit=limit, marker=marker,
                                          all_projects=all_projects)
         body = render_cache.json_list(
-            keys, _RENDERED, db_api.get_apps_by_uuid,
+            keys, _RENDERED,
+            lambda uuids: db_api.get_apps_by_uuid(context, uuids),
             lambda row: views.app(row, base), scope=base)
         return webob.Response(body=body, content_type='application/json',
                               charset='utf-8')
@@ -184,6 +184,5 @@ class AppsController(rest.RestController):
     @pecan.expose('json')
     def delete(self, ident):
         app = lookup.app(ident, 'solum:apps:delete')
-        db_api.set_app_status(app.id, states.DELETING)
-        self.conductor.delete_app(common.context(), app.uuid)
+        self.conductor.delete_app(common.context(), app)
         common.accepted()

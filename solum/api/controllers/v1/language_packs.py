@@ -11,13 +11,13 @@ from solum.api import validation
 from solum.api import views
 from solum.api.controllers.v1 import common
 from solum.api.controllers.v1 import logs
-from solum.builder import languagepacks
 from solum.common import exception
-from solum.conductor import rpcapi as conductor_rpcapi
+from solum.common import languagepacks
+from solum.common import states
+from solum.conductor import api as conductor_api
 from solum.db import api as db_api
 
 CONF = conf.CONF
-FINISHED = ('READY', 'ERROR')
 
 
 def _get(ident, rule):
@@ -34,8 +34,8 @@ class LanguagePackLogsController(rest.RestController):
         lp = _get(ident, 'solum:language_packs:logs')
 
         def finished():
-            return db_api.get_language_pack_by_uuid(lp.uuid).status in \
-                FINISHED
+            return db_api.get_language_pack_by_uuid(None, lp.uuid).status in \
+                states.LP_FINISHED
         return logs.render(lp.uuid, finished, common.flag('follow'))
 
 
@@ -44,7 +44,7 @@ class LanguagePacksController(rest.RestController):
 
     def __init__(self):
         super().__init__()
-        self.conductor = conductor_rpcapi.ConductorAPI()
+        self.conductor = conductor_api.ConductorClient()
 
     @pecan.expose('json')
     def get_all(self):
@@ -73,7 +73,7 @@ class LanguagePacksController(rest.RestController):
             validation.parse_body(pecan.request, allow_yaml=True),
             schemas.LANGUAGE_PACK_CREATE)
         name = document['name']
-        if name in languagepacks.BUILTIN or name == languagepacks.AUTO:
+        if languagepacks.is_builtin(name):
             raise exception.Conflict(
                 reason='%r is the name of a built-in language pack; choose '
                        'another name' % name)
@@ -82,7 +82,7 @@ class LanguagePacksController(rest.RestController):
         common.check_quota('language_packs', CONF.quota.language_packs,
                            db_api.count_language_packs(context))
         lp = db_api.create_language_pack(context, dict(document,
-                                                       status='QUEUED'))
+                                                       status=states.LP_QUEUED))
         self.conductor.build_language_pack(context, lp.uuid)
         return common.created(views.language_pack(lp, common.base_url()))
 
@@ -94,5 +94,5 @@ class LanguagePacksController(rest.RestController):
         if users:
             raise exception.InUse(resource='Language pack', id=lp.name,
                                   users='apps %s' % ', '.join(sorted(users)))
-        db_api.destroy_language_pack(lp.id)
+        db_api.destroy_language_pack(None, lp.id)
         pecan.response.status = 204

@@ -42,7 +42,7 @@ def render(resource_uuid, is_finished, follow):
         return webob.Response(
             content_type='text/plain', charset='utf-8',
             app_iter=_follow(resource_uuid, after, is_finished))
-    lines = db_api.get_log_lines(resource_uuid, after_id=after,
+    lines = db_api.get_log_lines(None, resource_uuid, after_id=after,
                                  limit=CONF.api.max_limit * 10)
     if _wants_text():
         return webob.Response(content_type='text/plain', charset='utf-8',
@@ -58,7 +58,7 @@ def _follow(resource_uuid, after, is_finished):
         # Read "finished" before the lines, so the last lines are not lost.
         finished = is_finished()
         while True:
-            lines = db_api.get_log_lines(resource_uuid, after_id=after,
+            lines = db_api.get_log_lines(None, resource_uuid, after_id=after,
                                          limit=_PAGE)
             if lines:
                 after = lines[-1].id

@@ -15,15 +15,13 @@ from solum.api import views
 from solum.api.controllers.v1 import common
 from solum.api.controllers.v1 import lookup
 from solum.common import exception
-from solum.conductor import rpcapi as conductor_rpcapi
-from solum.conductor import states
+from solum.common import states
+from solum.conductor import api as conductor_api
 from solum.db import api as db_api
 from solum.db import types
+from solum.deployer import rpcapi as deployer_rpcapi
 
 CONF = conf.CONF
-
-_DEPLOYED = (db_api.RELEASE_ACTIVE, db_api.RELEASE_SUPERSEDED)
-
 
 def _not_deleting(app):
     if app.status == states.DELETING:
@@ -38,7 +36,7 @@ class ReleasesController(rest.RestController):
         limit, marker = common.pagination()
         base = common.base_url()
         return [views.release(r, app, base) for r in db_api.list_releases(
-            app.id, limit=limit, marker=marker)]
+            None, app.id, limit=limit, marker=marker)]
 
     @pecan.expose('json')
     def get_one(self, app_ident, number):
@@ -47,24 +45,24 @@ class ReleasesController(rest.RestController):
             number = int(number)
         except ValueError:
             raise exception.NotFound(resource='Release', id=number)
-        return views.release(db_api.get_release(app.id, number), app,
+        return views.release(db_api.get_release(None, app.id, number), app,
                              common.base_url())
 
 
 def choose_rollback(app_id, number=None):
     """The release to roll back to: ``number``, or the one deployed before
     the active one."""
-    active = db_api.active_release(app_id)
+    active = db_api.active_release(None, app_id)
     if number is None:
-        candidates = [r for r in db_api.list_releases(app_id)
-                      if r.status in _DEPLOYED and
+        candidates = [r for r in db_api.list_releases(None, app_id)
+                      if r.status in states.RELEASES_DEPLOYED and
                       (active is None or r.number < active.number)]
         if not candidates:
             raise exception.Conflict(
                 reason='there is no earlier release to roll back to')
         return candidates[-1]
-    release = db_api.get_release(app_id, number)
-    if release.status not in _DEPLOYED:
+    release = db_api.get_release(None, app_id, number)
+    if release.status not in states.RELEASES_DEPLOYED:
         raise exception.Conflict(
             reason='release %d never served (%s); roll back to a release '
                    'that did' % (number, release.status))
@@ -78,7 +76,7 @@ class RollbackController(rest.RestController):
 
     def __init__(self):
         super().__init__()
-        self.conductor = conductor_rpcapi.ConductorAPI()
+        self.conductor = conductor_api.ConductorClient()
 
     @pecan.expose('json')
     def post(self, app_ident):
@@ -98,8 +96,7 @@ class RollbackController(rest.RestController):
             'config': app.workflow_config,
             'result': {'rollback_to': release.number},
         }
-        wf = db_api.create_workflow(context, app, values, states.QUEUED)
-        self.conductor.rollback_app(context, wf.uuid)
+        wf = self.conductor.start_workflow(context, app, values)
         return common.created(views.workflow(wf, common.base_url()))
 
 
@@ -107,7 +104,7 @@ class ScaleController(rest.RestController):
 
     def __init__(self):
         super().__init__()
-        self.conductor = conductor_rpcapi.ConductorAPI()
+        self.deployer = deployer_rpcapi.DeployerAPI()
 
     @pecan.expose('json')
     def post(self, app_ident):
@@ -118,12 +115,15 @@ class ScaleController(rest.RestController):
         replicas = document['replicas']
         common.check_quota('instances_per_app',
                            CONF.quota.instances_per_app, replicas - 1)
-        active = db_api.active_release(app.id)
+        active = db_api.active_release(None, app.id)
         if active is None:
             raise exception.Conflict(
                 reason='app %s has no running release to scale; deploy it '
                        'first' % app.name)
-        self.conductor.scale_app(common.context(), app.uuid, replicas)
+        context = common.context()
+        serial = db_api.request_scale(context, app.id)
+        self.deployer.scale(context, app.uuid, replicas=replicas,
+                            serial=serial)
         common.accepted()
         return {'app_id': app.uuid, 'release': active.number,
                 'replicas': replicas}
@@ -133,12 +133,12 @@ class ReplicasController(rest.RestController):
 
     def __init__(self):
         super().__init__()
-        self.conductor = conductor_rpcapi.ConductorAPI()
+        self.deployer = deployer_rpcapi.DeployerAPI()
 
     @pecan.expose('json')
     def get_all(self, app_ident):
         app = lookup.app(app_ident, 'solum:apps:replicas')
-        return self.conductor.app_status(common.context(), app.uuid)
+        return self.deployer.app_status(common.context(), app.uuid)
 
 
 def _line_text(line):
@@ -149,7 +149,7 @@ class AppLogsController(rest.RestController):
 
     def __init__(self):
         super().__init__()
-        self.conductor = conductor_rpcapi.ConductorAPI()
+        self.deployer = deployer_rpcapi.DeployerAPI()
 
     @common.expose_as('application/json', 'text/plain')
     def get_all(self, app_ident):
@@ -161,8 +161,8 @@ class AppLogsController(rest.RestController):
             return webob.Response(
                 content_type='text/plain', charset='utf-8',
                 app_iter=self._follow(context, app.uuid, since, tail))
-        lines = self.conductor.app_logs(context, app.uuid, since=since,
-                                        tail=tail)
+        lines = self.deployer.app_logs(context, app.uuid, since=since,
+                                       tail=tail)
         accept = pecan.request.accept.best_match(
             ['application/json', 'text/plain'],
             default_match='application/json')
@@ -177,8 +177,8 @@ class AppLogsController(rest.RestController):
         last = since
         while time.monotonic() < deadline:
             try:
-                lines = self.conductor.app_logs(context, app_uuid,
-                                                since=last, tail=tail)
+                lines = self.deployer.app_logs(context, app_uuid,
+                                               since=last, tail=tail)
             except Exception:
                 return   # the app is gone, or the deployer: end the stream
             tail = None

@@ -11,8 +11,8 @@ from solum.api.controllers.v1 import common
 from solum.api.controllers.v1 import logs
 from solum.api.controllers.v1 import lookup
 from solum.common import exception
-from solum.conductor import rpcapi as conductor_rpcapi
-from solum.conductor import states
+from solum.common import states
+from solum.conductor import api as conductor_api
 from solum.db import api as db_api
 
 CONF = conf.CONF
@@ -26,7 +26,7 @@ class WorkflowLogsController(rest.RestController):
         wf = db_api.get_workflow(common.context(), app, wf_ident)
 
         def finished():
-            current = db_api.get_workflow_by_uuid(wf.uuid)
+            current = db_api.get_workflow_by_uuid(None, wf.uuid)
             return states.is_finished(current.status, current.actions)
         return logs.render(wf.uuid, finished, common.flag('follow'))
 
@@ -36,7 +36,7 @@ class WorkflowsController(rest.RestController):
 
     def __init__(self):
         super().__init__()
-        self.conductor = conductor_rpcapi.ConductorAPI()
+        self.conductor = conductor_api.ConductorClient()
 
     @pecan.expose('json')
     def get_all(self, app_ident):
@@ -51,7 +51,7 @@ class WorkflowsController(rest.RestController):
         app = lookup.app(app_ident, 'solum:workflows:show')
         wf = db_api.get_workflow(common.context(), app, wf_ident)
         return views.workflow(wf, common.base_url(),
-                              transitions=db_api.list_transitions(wf.id))
+                              transitions=db_api.list_transitions(None, wf.id))
 
     @pecan.expose('json')
     def post(self, app_ident):
@@ -79,6 +79,5 @@ class WorkflowsController(rest.RestController):
             'source': app.source,
             'config': app.workflow_config,
         }
-        wf = db_api.create_workflow(context, app, values, states.QUEUED)
-        self.conductor.start_workflow(context, wf.uuid)
+        wf = self.conductor.start_workflow(context, app, values)
         return common.created(views.workflow(wf, common.base_url()))

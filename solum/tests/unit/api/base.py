@@ -10,8 +10,8 @@ import webtest
 from solum.api import app as api_app
 from solum.api.middleware import fault
 from solum.api.middleware import limits
+from solum.common import states
 from solum.common import workers
-from solum.conductor import states
 from solum.db import api as db_api
 from solum.tests import base
 
@@ -45,8 +45,9 @@ class APITestCase(base.DbTestCase):
         # container storage: https sources are refused before any command
         # runs, and there are never images to delete.
         self.conf.config(git_allowed_protocols=['file'], group='builder')
-        self.useFixture(fixtures.MockPatch(
-            'solum.builder.images.images_with_label', return_value=[]))
+        for query in ('refs_with_labels', 'ids_with_labels'):
+            self.useFixture(fixtures.MockPatch(
+                'solum.common.images.%s' % query, return_value=[]))
         self.workers = [workers.conductor(), workers.builder(),
                         workers.deployer()]
         for worker in self.workers:
@@ -91,7 +92,7 @@ class APITestCase(base.DbTestCase):
     def wait_for_workflow(self, wf_uuid, timeout=10):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            wf = db_api.get_workflow_by_uuid(wf_uuid)
+            wf = db_api.get_workflow_by_uuid(None, wf_uuid)
             if states.is_finished(wf.status, wf.actions):
                 return wf
             time.sleep(0.02)

@@ -226,7 +226,7 @@ class TestAppsUpdateDelete(base.APITestCase):
                             {'actions': ['build']}).json
         self.wait_for_workflow(wf['id'])
         # Scaling events are logged under the app, not a workflow.
-        db_api.append_log_lines(self.app_id, base.PROJECT_A, 'deployer',
+        db_api.append_log_lines(None, self.app_id, base.PROJECT_A, 'deployer',
                                 ['scaled to 2 replica(s)'])
         self.delete('/v1/apps/%s' % self.app_id)
         for _ in range(200):
@@ -235,8 +235,8 @@ class TestAppsUpdateDelete(base.APITestCase):
             import time
             time.sleep(0.02)
         self.get('/v1/apps/%s' % self.app_id, status=404)
-        self.assertEqual([], db_api.get_log_lines(wf['id']))
-        self.assertEqual([], db_api.get_log_lines(self.app_id))
+        self.assertEqual([], db_api.get_log_lines(None, wf['id']))
+        self.assertEqual([], db_api.get_log_lines(None, self.app_id))
 
 
 class TestRawContent(base.APITestCase):

@@ -1,6 +1,9 @@
 import time
 
-from solum.conductor import states
+import fixtures
+
+from solum.common import images
+from solum.common import states
 from solum.db import api as db_api
 from solum.deployer import driver
 from solum.deployer import fake
@@ -169,6 +172,13 @@ class TestReleases(base.APITestCase):
         self.get(self.path + '/logs?tail=x', status=400)
 
     def test_delete_undeploys_with_the_apps_images(self):
+        own = IMAGE % (base.PROJECT_A, 1)
+        labelled = {images.LABEL_APP: self.app_doc['id']}
+        self.useFixture(fixtures.MockPatch(
+            'solum.common.images.refs_with_labels',
+            side_effect=lambda wanted: [own] if wanted == labelled else []))
+        removed = self.useFixture(fixtures.MockPatch(
+            'solum.common.images.remove', side_effect=lambda refs: refs)).mock
         self.deploy(1)
         self.deploy(2, du_id='localhost/solum/base-python:bookworm')
         self.delete(self.path)
@@ -180,14 +190,15 @@ class TestReleases(base.APITestCase):
                 break
             self.assertLess(time.monotonic(), deadline)
             time.sleep(0.02)
-        # The shared base image is never removed with an app.
-        self.assertEqual([('undeploy', self.app_doc['id'],
-                           [IMAGE % (base.PROJECT_A, 1)])], undeploys)
+        self.assertEqual([('undeploy', self.app_doc['id'])], undeploys)
         deadline = time.monotonic() + 5
         while db_api.list_apps(None, all_projects=True):
             self.assertLess(time.monotonic(), deadline)
             time.sleep(0.02)
-        self.assertEqual([], db_api.list_active_releases())
+        # Once, by the builder, found by the app's label: the shared base
+        # image a release ran is never removed with an app.
+        removed.assert_called_once_with([own])
+        self.assertEqual([], db_api.list_active_releases(None))
 
 
 class TestHealthSettings(base.APITestCase):

@@ -1,6 +1,6 @@
 import json
 
-from solum.conductor import states
+from solum.common import states
 from solum.tests.unit.api import base
 
 

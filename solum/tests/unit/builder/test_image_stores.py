@@ -9,7 +9,9 @@ from solum.builder import image_stores
 from solum.builder import manager
 from solum.builder.image_stores import base as store_base
 from solum.builder.image_stores import glance
+from solum.builder.image_stores import local
 from solum.builder.image_stores import registry
+from solum.common import images
 from solum.tests import base
 
 IMAGE = manager.BuiltImage('localhost/solum/p/hello:wf1-abc', 'i' * 64,
@@ -81,6 +83,51 @@ class TestDrivers(base.TestCase):
         self.assertEqual('glance', image_stores.get_store().name)
 
 
+class TestLocalStore(base.TestCase):
+    """The one owner of an app's local images: found by the label the
+    builder gave them, never by name."""
+
+    def setUp(self):
+        super().setUp()
+        self.local = {
+            'localhost/solum/p/hello:wf1-abc': {images.LABEL_APP: App.uuid},
+            # Built for the app, never released.
+            'localhost/solum/p/hello:wf9-def': {images.LABEL_APP: App.uuid},
+            # The same name, another (earlier) app's.
+            'localhost/solum/p/hello:wf2-abc': {images.LABEL_APP: 'other'},
+            'localhost/solum/p/unlabelled:1': {}}
+        self.in_use = set()
+        self.patch(images, 'refs_with_labels', self._with_labels)
+        self.patch(images, 'ids_with_labels', self._with_labels)
+        self.patch(images, 'remove', self._remove)
+
+    def _with_labels(self, wanted):
+        return sorted(ref for ref, have in self.local.items()
+                      if all(have.get(k) == v for k, v in wanted.items()))
+
+    def _remove(self, refs, log=None):
+        removed = [r for r in refs if r not in self.in_use]
+        for ref in removed:
+            del self.local[ref]
+        return removed
+
+    def test_delete_removes_the_apps_labelled_images_only(self):
+        removed = local.LocalImageStore().delete_app_images(None, App,
+                                                            lambda x: None)
+        self.assertEqual(['localhost/solum/p/hello:wf1-abc',
+                          'localhost/solum/p/hello:wf9-def'], removed)
+        self.assertEqual(['localhost/solum/p/hello:wf2-abc',
+                          'localhost/solum/p/unlabelled:1'],
+                         sorted(self.local))
+
+    def test_an_image_still_in_use_is_an_error(self):
+        self.in_use.add('localhost/solum/p/hello:wf9-def')
+        e = self.assertRaises(store_base.StoreError,
+                              local.LocalImageStore().delete_app_images,
+                              None, App, lambda x: None)
+        self.assertIn('still in use', str(e))
+
+
 class TestGlanceStore(base.TestCase):
 
     def setUp(self):
@@ -101,7 +148,7 @@ class TestGlanceStore(base.TestCase):
         self.useFixture(fixtures.MonkeyPatch(
             'solum.builder.image_stores.glance.subprocess.Popen', popen))
         self.useFixture(fixtures.MonkeyPatch(
-            'solum.builder.images.image_digest', lambda ref: 'sha256:d'))
+            'solum.common.images.digest', lambda ref: 'sha256:d'))
         self.glance = FakeGlance()
         self.trusts = []
 

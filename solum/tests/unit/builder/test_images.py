@@ -1,24 +1,13 @@
 
+import os
+
 from solum.builder import images
+from solum.builder import languagepacks
 from solum.builder import process
 from solum.tests import base
 
 
 class TestImages(base.TestCase):
-
-    def test_image_ref(self):
-        self.assertEqual('localhost/solum/abc/hello:wf1-0123',
-                         images.image_ref('ABC', 'hello', 'wf1-0123'))
-        self.assertEqual('localhost/solum/p/a--b:1',
-                         images.image_ref('p', 'a--b', '1'))
-        self.assertRaises(ValueError, images.image_ref, 'p', 'Bad/Name', 'x')
-        self.assertRaises(ValueError, images.image_ref, 'p', 'a', '-x')
-
-    def test_lp_image_ref(self):
-        self.assertEqual('localhost/solum/lp/p/java17:latest',
-                         images.lp_image_ref('P', 'java17', 'U'))
-        self.assertEqual('localhost/solum/lp/p/u-1:latest',
-                         images.lp_image_ref('p', 'a..b', 'U-1'))
 
     def test_buildah_command(self):
         cmd = images.buildah_command('/ctx', '/w/Containerfile', 'ref:1',
@@ -50,19 +39,49 @@ class TestImages(base.TestCase):
         self.assertRaises(ValueError, images.label_instruction,
                           {'a': 'x"\nRUN id'})
 
-    def test_images_with_label_retries_a_racing_removal(self):
-        answers = [process.CommandError('podman exited 125: Error: reading '
-                                        'image "x": image not known'),
-                   'b\na\nb\n']
+    def _race_build(self, failures):
+        """images.build with buildah failing ``failures`` times as when a
+        cached layer is removed under it, then succeeding."""
+        workdir = self.useFixture(_tempdir()).path
+        src = os.path.join(workdir, 'src')
+        os.makedirs(src)
+        runs = []
 
-        def output(cmd, **kw):
-            answer = answers.pop(0)
-            if isinstance(answer, Exception):
-                raise answer
-            return answer
-        self.useFixture(_patch('solum.builder.process.output', output))
-        self.useFixture(_patch('time.sleep', lambda s: None))
-        self.assertEqual(['a', 'b'], images.images_with_label('k', 'v'))
+        def run(cmd, **kw):
+            runs.append(cmd)
+            if len(runs) <= failures:
+                raise process.CommandError(
+                    'buildah exited 125', returncode=125, tail=[
+                        'STEP 2/9: USER 1000:1000',
+                        'Error: checking if cached image exists from a '
+                        'previous build: getting top layer info: layer '
+                        'not known'])
+            with open(os.path.join(workdir, 'image-id'), 'w') as f:
+                f.write('sha256:' + 'a' * 64)
+            return process.Result(0, [], 0)
+        self.useFixture(_patch('solum.builder.process.run', run))
+        self.useFixture(_patch('solum.builder.images.build_network',
+                               lambda log: None))
+        self.useFixture(_patch('solum.builder.images.build_cgroup',
+                               lambda log: None))
+        lines = []
+        recipe = languagepacks.Recipe('python', containerfile='FROM x\n')
+        try:
+            return images.build(workdir, src, recipe, 'ref:1', {},
+                                lines.append), runs, lines
+        except images.BuildError as e:
+            return e, runs, lines
+
+    def test_a_layer_removed_under_the_build_builds_again(self):
+        image_id, runs, lines = self._race_build(failures=2)
+        self.assertEqual('a' * 64, image_id)
+        self.assertEqual(3, len(runs))
+        self.assertEqual(2, sum('building again' in x for x in lines))
+
+    def test_a_storage_race_that_goes_on_fails_with_its_reason(self):
+        error, runs, _lines = self._race_build(failures=5)
+        self.assertEqual(images.STORAGE_RACE_ATTEMPTS, len(runs))
+        self.assertIn('layer not known', str(error))
 
     def test_run_tests_limits(self):
         calls = []
@@ -84,6 +103,11 @@ class TestImages(base.TestCase):
         self.assertEqual(600, kw['timeout'])
         self.assertEqual(['podman', 'rm', '--force', '--ignore', '--time',
                           '0', 'solum-test-x'], calls[1][0])
+
+
+def _tempdir():
+    import fixtures
+    return fixtures.TempDir()
 
 
 def _patch(name, value):

@@ -3,25 +3,17 @@ import threading
 
 import fixtures
 
-from solum.builder import images
+from solum.builder import images as builder_images
 from solum.builder import manager
 from solum.builder import process
 from solum.builder import source
 from solum.common import context as solum_context
-from solum.conductor import states
+from solum.common import images
+from solum.common import states
 from solum.db import api as db_api
 from solum.tests import base
 
 PROJECT = 'a0000000000000000000000000000000'
-
-
-class FakeConductor:
-    def __init__(self):
-        self.reports = []
-
-    def report_state(self, context, wf_uuid, expected, target, reason=None,
-                     result=None):
-        self.reports.append((expected, target, reason, result))
 
 
 class BuilderTestBase(base.DbTestCase):
@@ -35,7 +27,7 @@ class BuilderTestBase(base.DbTestCase):
             'source': {'repository': 'https://h/r.git', 'revision': 'main'},
             'workflow_config': {'test_cmd': 'pytest'}})
         self.mgr = manager.BuilderManager()
-        self.mgr.conductor = FakeConductor()
+        self.mgr.conductor = base.RecordingConductor()
         self.fetched = []
         self.removed = []
         self.built = []
@@ -46,10 +38,9 @@ class BuilderTestBase(base.DbTestCase):
         self.patch('solum.builder.images.build', self._build)
         self.patch('solum.builder.images.run_tests',
                    lambda image, cmd, name, log, env=None: self.test_rc)
-        self.patch('solum.builder.images.remove_image',
-                   lambda ref, log=None: self.removed.append(ref))
-        self.patch('solum.builder.images.image_digest',
-                   lambda ref: 'sha256:d1')
+        self.patch('solum.common.images.remove',
+                   lambda refs, log=None: self.removed.extend(refs))
+        self.patch('solum.common.images.digest', lambda ref: 'sha256:d1')
 
     def patch(self, name, value):
         self.useFixture(fixtures.MonkeyPatch(name, value))
@@ -77,11 +68,12 @@ class BuilderTestBase(base.DbTestCase):
             'config': self.app.workflow_config if config is None
             else config}, status or states.UNIT_TESTING)
         if result:
-            db_api.update_workflow_result(wf.uuid, result)
+            db_api.update_workflow_result(None, wf.uuid, result)
         return wf
 
     def log_text(self, wf):
-        return '\n'.join(x.message for x in db_api.get_log_lines(wf.uuid))
+        return '\n'.join(x.message for x in
+                         db_api.get_log_lines(None, wf.uuid))
 
 
 class TestBuilderManager(BuilderTestBase):
@@ -125,9 +117,8 @@ class TestBuilderManager(BuilderTestBase):
             'actions': ['unittest'], 'du_id': 'localhost/solum/other/x:1',
             'source': self.app.source, 'config': {'test_cmd': 'true'}},
             states.UNIT_TESTING)
-        self.patch('solum.builder.images.image_exists', lambda ref: True)
         labels = {images.LABEL_PROJECT: 'other'}
-        self.patch('solum.builder.images.image_labels', lambda ref: labels)
+        self.patch('solum.common.images.labels', lambda ref: labels)
         self.mgr.unit_test(None, wf.uuid)
         self.assertEqual((states.ERROR, 'image localhost/solum/other/x:1 '
                           '(du_id) was not built by Solum for this project'),
@@ -147,8 +138,7 @@ class TestBuilderManager(BuilderTestBase):
         wf = self.workflow(status=states.BUILDING, result={
             'candidate_image': tag, 'candidate_image_id': 'i' * 64,
             'commit': 'abc', 'build_id': 'wf1-abc'})
-        self.patch('solum.builder.images.image_exists', lambda ref: True)
-        self.patch('solum.builder.images.image_labels',
+        self.patch('solum.common.images.labels',
                    lambda ref: {images.LABEL_APP: self.app.uuid})
         self.mgr.build(None, wf.uuid)
         [(expected, target, reason, result)] = self.mgr.conductor.reports
@@ -170,7 +160,7 @@ class TestBuilderManager(BuilderTestBase):
 
     def test_errors_have_one_line_reasons(self):
         def broken(*args, **kw):
-            raise images.BuildError("requirements.txt: no matching "
+            raise builder_images.BuildError("requirements.txt: no matching "
                                     "distribution for 'flsk'")
         self.patch('solum.builder.images.build', broken)
         wf = self.workflow(status=states.BUILDING, actions=('build',))
@@ -272,7 +262,7 @@ class TestDeletedDuringStage(BuilderTestBase):
     def test_build_finishing_after_the_delete_removes_its_image(self):
         wf = self.workflow(status=states.BUILDING,
                            actions=('build', 'deploy'))
-        self.build_then(lambda: db_api.destroy_app(self.app.id))
+        self.build_then(lambda: db_api.destroy_app(None, self.app.id))
         self.mgr.build(None, wf.uuid)
         tag = self.built[0][0]
         self.assertEqual([('local', 'store', tag),
@@ -286,7 +276,7 @@ class TestDeletedDuringStage(BuilderTestBase):
         db_api.update_app(self.ctx, self.app.uuid, {'trust_id': 't1'})
         wf = self.workflow(status=states.BUILDING,
                            actions=('build', 'deploy'))
-        self.build_then(lambda: db_api.set_app_status(self.app.id,
+        self.build_then(lambda: db_api.set_app_status(None, self.app.id,
                                                       states.DELETING))
         self.mgr.build(None, wf.uuid)
         tag = self.built[0][0]
@@ -305,7 +295,7 @@ class TestDeletedDuringStage(BuilderTestBase):
         wf = self.workflow()
 
         def run_tests(image, cmd, name, log, env=None):
-            db_api.set_app_status(self.app.id, states.DELETING)
+            db_api.set_app_status(None, self.app.id, states.DELETING)
             return 0
         self.patch('solum.builder.images.run_tests', run_tests)
         self.mgr.unit_test(None, wf.uuid)
@@ -317,7 +307,7 @@ class TestDeletedDuringStage(BuilderTestBase):
 
     def test_a_failed_removal_is_the_reason(self):
         wf = self.workflow(status=states.BUILDING, actions=('build',))
-        self.build_then(lambda: db_api.set_app_status(self.app.id,
+        self.build_then(lambda: db_api.set_app_status(None, self.app.id,
                                                       states.DELETING))
 
         def broken(self_, context, app, log):

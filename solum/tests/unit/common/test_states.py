@@ -1,6 +1,6 @@
 import testtools
 
-from solum.conductor import states
+from solum.common import states
 
 
 class TestStateMachine(testtools.TestCase):

@@ -7,8 +7,8 @@ from unittest import mock
 from oslo_utils import timeutils
 
 from solum.common import context as solum_context
+from solum.common import states
 from solum.conductor import manager
-from solum.conductor import states
 from solum.db import api as db_api
 from solum.tests import base
 
@@ -31,7 +31,7 @@ class ConductorTestBase(base.DbTestCase):
                                       {'actions': list(actions)}, status)
 
     def status(self, wf):
-        return db_api.get_workflow_by_uuid(wf.uuid).status
+        return db_api.get_workflow_by_uuid(None, wf.uuid).status
 
 
 class TestConductor(ConductorTestBase):
@@ -58,8 +58,8 @@ class TestConductor(ConductorTestBase):
         self.assertEqual(states.DEPLOYING, self.status(wf))
         self.conductor.deployer.deploy.assert_called_once_with(self.context,
                                                                wf.uuid)
-        self.assertEqual('img',
-                         db_api.get_workflow_by_uuid(wf.uuid).result['image'])
+        self.assertEqual('img', db_api.get_workflow_by_uuid(
+            None, wf.uuid).result['image'])
         self.conductor.report_state(
             self.context, wf.uuid, states.DEPLOYING, states.STARTING_APP)
         self.conductor.report_state(
@@ -71,8 +71,66 @@ class TestConductor(ConductorTestBase):
         self.assertEqual(states.DEPLOYMENT_COMPLETE, app.status)
         self.assertEqual('http://app.p1.apps.localhost:8088/', app.app_url)
         history = [(t.from_status, t.to_status)
-                   for t in db_api.list_transitions(wf.id)]
+                   for t in db_api.list_transitions(None, wf.id)]
         self.assertEqual(8, len(history))
+
+    def test_outcomes_choose_the_next_states(self):
+        wf = self.workflow()
+        self.conductor.start_workflow(self.context, wf.uuid)
+        self.conductor.report_outcome(self.context, wf.uuid, states.UNITTEST,
+                                      states.TESTS_PASSED)
+        self.assertEqual(states.BUILDING, self.status(wf))
+        self.conductor.report_outcome(self.context, wf.uuid, states.BUILD,
+                                      states.IMAGE_BUILT,
+                                      result={'image': 'img'})
+        self.assertEqual(states.DEPLOYING, self.status(wf))
+        self.conductor.deployer.deploy.assert_called_once_with(self.context,
+                                                               wf.uuid)
+        # "serving" overtook "starting": it moves through STARTING_APP,
+        # and the late "starting" moves nothing.
+        self.conductor.report_outcome(
+            self.context, wf.uuid, states.DEPLOY, states.SERVING,
+            result={'app_url': 'http://app.p1.apps.localhost:8088/'})
+        self.conductor.report_outcome(self.context, wf.uuid, states.DEPLOY,
+                                      states.STARTING)
+        self.assertEqual(states.DEPLOYMENT_COMPLETE, self.status(wf))
+        self.assertEqual('http://app.p1.apps.localhost:8088/',
+                         db_api.get_app(None, self.app.uuid).app_url)
+        self.assertEqual(
+            [(None, 'QUEUED'), ('QUEUED', 'UNIT_TESTING'),
+             ('UNIT_TESTING', 'UNIT_TESTING_PASSED'),
+             ('UNIT_TESTING_PASSED', 'BUILDING'), ('BUILDING', 'BUILT'),
+             ('BUILT', 'DEPLOYING'), ('DEPLOYING', 'STARTING_APP'),
+             ('STARTING_APP', 'DEPLOYMENT_COMPLETE')],
+            [(t.from_status, t.to_status)
+             for t in db_api.list_transitions(None, wf.id)])
+
+    def test_a_failure_outcome_ends_the_stage_with_its_reason(self):
+        wf = self.workflow(actions=['deploy'])
+        self.conductor.start_workflow(self.context, wf.uuid)
+        self.conductor.report_outcome(self.context, wf.uuid, states.DEPLOY,
+                                      states.STARTING)
+        self.conductor.report_outcome(self.context, wf.uuid, states.DEPLOY,
+                                      states.STACK_FAILED, reason='quota')
+        row = db_api.get_workflow_by_uuid(None, wf.uuid)
+        self.assertEqual((states.ERROR_STACK_CREATE_FAILED, 'quota'),
+                         (row.status, row.reason))
+
+    def test_an_outcome_the_stage_cannot_have_changes_nothing(self):
+        wf = self.workflow(actions=['build'])
+        self.conductor.start_workflow(self.context, wf.uuid)
+        for action, outcome in ((states.BUILD, states.SERVING),
+                                (states.BUILD, states.TESTS_FAILED),
+                                (states.UNITTEST, states.TESTS_PASSED),
+                                ('paint', states.FAILED)):
+            self.conductor.report_outcome(self.context, wf.uuid, action,
+                                          outcome)
+            self.assertEqual(states.BUILDING, self.status(wf), outcome)
+
+    def test_an_outcome_for_a_deleted_workflow_is_dropped(self):
+        self.conductor.report_outcome(
+            self.context, '00000000-0000-0000-0000-000000000000',
+            states.BUILD, states.IMAGE_BUILT)
 
     def test_illegal_report_is_refused_and_changes_nothing(self):
         wf = self.workflow(actions=['build'])
@@ -92,9 +150,10 @@ class TestConductor(ConductorTestBase):
         self.conductor.start_workflow(self.context, wf.uuid)
         self.conductor.report_state(self.context, wf.uuid, states.BUILDING,
                                     states.ERROR, reason='boom')
-        row = db_api.get_workflow_by_uuid(wf.uuid)
+        row = db_api.get_workflow_by_uuid(None, wf.uuid)
         self.assertEqual((states.ERROR, 'boom'), (row.status, row.reason))
-        self.assertEqual('boom', db_api.list_transitions(wf.id)[-1].reason)
+        self.assertEqual('boom',
+                         db_api.list_transitions(None, wf.id)[-1].reason)
         self.conductor.deployer.deploy.assert_not_called()
 
     def test_recovery_resumes_queued_and_redispatches_active(self):
@@ -107,14 +166,14 @@ class TestConductor(ConductorTestBase):
         self.conductor.builder.build.assert_called_once_with(mock.ANY,
                                                              active.uuid)
         self.assertEqual(2, db_api.get_workflow_by_uuid(
-            active.uuid).result['attempts'])
+            None, active.uuid).result['attempts'])
 
     def test_recovery_gives_up_after_max_attempts(self):
         wf = self.workflow(actions=['build'])
         self.conductor.start_workflow(self.context, wf.uuid)
         for _ in range(manager.MAX_STAGE_ATTEMPTS):
             self.conductor.recover()
-        row = db_api.get_workflow_by_uuid(wf.uuid)
+        row = db_api.get_workflow_by_uuid(None, wf.uuid)
         self.assertEqual(states.ERROR, row.status)
         self.assertIn('conductor restart', row.reason)
 
@@ -127,7 +186,7 @@ class TestConductor(ConductorTestBase):
         later = timeutils.utcnow() + datetime.timedelta(seconds=61)
         with mock.patch.object(timeutils, 'utcnow', return_value=later):
             self.conductor.fail_stuck_workflows()
-        row = db_api.get_workflow_by_uuid(wf.uuid)
+        row = db_api.get_workflow_by_uuid(None, wf.uuid)
         self.assertEqual(states.ERROR, row.status)
         self.assertEqual('BUILDING timed out after 60 s', row.reason)
 
@@ -144,15 +203,15 @@ class TestConductor(ConductorTestBase):
 
     def test_delete_app_removes_everything(self):
         wf = self.workflow(actions=['build'])
-        db_api.append_log_lines(wf.uuid, 'p1', 'build', ['a line'])
+        db_api.append_log_lines(None, wf.uuid, 'p1', 'build', ['a line'])
         self.conductor.delete_app(self.context, self.app.uuid)
         self.conductor.deployer.undeploy.assert_called_once_with(
             self.context, self.app.uuid)
         self.conductor.builder.delete_app_images.assert_called_once_with(
             self.context, self.app.uuid)
         self.assertRaises(Exception, db_api.get_app, None, self.app.uuid)
-        self.assertEqual([], db_api.get_log_lines(wf.uuid))
-        self.assertEqual([], db_api.list_workflows_in([states.QUEUED]))
+        self.assertEqual([], db_api.get_log_lines(None, wf.uuid))
+        self.assertEqual([], db_api.list_workflows_in(None, [states.QUEUED]))
 
     def test_failed_undeploy_leaves_the_app_marked(self):
         self.conductor.deployer.undeploy.side_effect = RuntimeError('x')
@@ -183,7 +242,7 @@ class TestBetweenStages(ConductorTestBase):
                                                              passed.uuid)
         # A workflow whose actions end there is finished: left alone.
         self.assertEqual(states.BUILT, self.status(done))
-        lines = [x.message for x in db_api.get_log_lines(built.uuid)]
+        lines = [x.message for x in db_api.get_log_lines(None, built.uuid)]
         self.assertIn('conductor restarted: moving on from BUILT to '
                       'DEPLOYING', lines)
 
@@ -200,15 +259,15 @@ class TestBetweenStages(ConductorTestBase):
                                                                wf.uuid)
         self.assertIn('BUILT for more than 60 s: moving on from BUILT to '
                       'DEPLOYING', [x.message for x in
-                                    db_api.get_log_lines(wf.uuid)])
+                                    db_api.get_log_lines(None, wf.uuid)])
 
     def test_nothing_moves_on_for_an_app_being_deleted(self):
         wf = self.resting(states.BUILT)
-        db_api.set_app_status(self.app.id, states.DELETING)
+        db_api.set_app_status(None, self.app.id, states.DELETING)
         # Its deletion (resumed too) fails: the workflow stays to be seen.
         self.conductor.deployer.undeploy.side_effect = RuntimeError('x')
         self.conductor.recover()
-        row = db_api.get_workflow_by_uuid(wf.uuid)
+        row = db_api.get_workflow_by_uuid(None, wf.uuid)
         self.assertEqual((states.ERROR, 'the app is being deleted'),
                          (row.status, row.reason))
         self.conductor.deployer.deploy.assert_not_called()
@@ -216,7 +275,7 @@ class TestBetweenStages(ConductorTestBase):
     def test_report_for_an_app_being_deleted_ends_the_workflow(self):
         wf = self.workflow(actions=['build', 'deploy'])
         self.conductor.start_workflow(self.context, wf.uuid)
-        db_api.set_app_status(self.app.id, states.DELETING)
+        db_api.set_app_status(None, self.app.id, states.DELETING)
         self.conductor.report_state(self.context, wf.uuid, states.BUILDING,
                                     states.BUILT, result={'image': 'img'})
         self.assertEqual(states.ERROR, self.status(wf))
@@ -227,6 +286,6 @@ class TestBetweenStages(ConductorTestBase):
         self.conductor.deployer.undeploy.side_effect = RuntimeError('x')
         self.conductor.delete_app(self.context, self.app.uuid)
         history = [(t.from_status, t.to_status, t.reason)
-                   for t in db_api.list_transitions(wf.id)]
+                   for t in db_api.list_transitions(None, wf.id)]
         self.assertIn((states.UNIT_TESTING_PASSED, states.ERROR,
                        'the app is being deleted'), history)

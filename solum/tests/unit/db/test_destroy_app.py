@@ -3,7 +3,7 @@
 import json
 
 from solum.common import context
-from solum.conductor import states
+from solum.common import states
 from solum.db import api as db_api
 from solum.db import models
 from solum.tests import base
@@ -23,20 +23,20 @@ class TestDestroyApp(base.DbTestCase):
         wf = db_api.create_workflow(self.ctx, app, {
             'actions': ['build'], 'source': {}, 'config': {}},
             states.QUEUED)
-        db_api.transition_workflow(wf.uuid, states.QUEUED, states.BUILDING,
-                                   log_message='building')
-        db_api.append_log_lines(wf.uuid, 'p', 'build', ['step 1'])
-        db_api.create_release(app, {'image': 'img', 'config': {},
+        db_api.transition_workflow(None, wf.uuid, states.QUEUED,
+                                   states.BUILDING, log_message='building')
+        db_api.append_log_lines(None, wf.uuid, 'p', 'build', ['step 1'])
+        db_api.create_release(None, app, {'image': 'img', 'config': {},
                                     'workflow_id': wf.id})
         # What scaling and autoscaling log, under the app itself.
-        db_api.append_log_lines(app.uuid, 'p', 'deployer',
+        db_api.append_log_lines(None, app.uuid, 'p', 'deployer',
                                 ['scaled to 2 replica(s)'])
         return app
 
     def references(self, app):
         """(table, column) of every value naming the app or its parts."""
         workflows = db_api.list_workflows(None, app)
-        releases = db_api.list_releases(app.id)
+        releases = db_api.list_releases(None, app.id)
         uuids = ({app.uuid} | {w.uuid for w in workflows} |
                  {r.uuid for r in releases})
         ids = {'apps': {app.id}, 'workflows': {w.id for w in workflows},
@@ -73,7 +73,7 @@ class TestDestroyApp(base.DbTestCase):
         tables = {table for table, _column in self.references(doomed)}
         self.assertEqual({'apps', 'workflows', 'workflow_transitions',
                           'releases', 'log_lines'}, tables)
-        db_api.destroy_app(doomed.id)
+        db_api.destroy_app(None, doomed.id)
         self.assertEqual([], self.references(doomed))
         self.assertEqual(tables,
                          {table for table, _c in self.references(kept)})

@@ -59,9 +59,9 @@ class TestManagerAutoscale(base.DbTestCase):
         self.app = db_api.create_app(ctx, {
             'name': 'web', 'parameters': {'autoscale': dict(
                 POLICY, cooldown=60)}})
-        self.release = db_api.create_release(self.app, {
+        self.release = db_api.create_release(None, self.app, {
             'image': 'img', 'config': {}, 'replicas': 1})
-        db_api.activate_release(self.release.id)
+        db_api.activate_release(None, self.release.id)
         self.driver = fake.FakeDriver()
         self.manager = manager.DeployerManager(driver=self.driver)
 
@@ -72,18 +72,18 @@ class TestManagerAutoscale(base.DbTestCase):
                         {'replicas': None, 'rps': None, 'cpu': None})
         self.manager.autoscale()
         self.assertEqual(4, self.db_api.active_release(
-            self.app.id).replicas)
+            None, self.app.id).replicas)
         self.assertEqual(('scale', self.app.uuid, 4),
                          fake.FakeDriver.calls[-1])
         fake.FakeDriver.metrics_value = {'replicas': 4, 'rps': 5,
                                          'cpu': None}
         self.manager.autoscale()   # within the cooldown: no change
         self.assertEqual(4, self.db_api.active_release(
-            self.app.id).replicas)
+            None, self.app.id).replicas)
         self.manager._last_scaled[self.app.uuid] -= 61
         self.manager.autoscale()
         self.assertEqual(1, self.db_api.active_release(
-            self.app.id).replicas)
+            None, self.app.id).replicas)
 
     def test_apps_without_policy_are_left_alone(self):
         self.db_api.update_app(None, self.app.uuid, {'parameters': {}})
@@ -101,12 +101,12 @@ class TestManagerAutoscale(base.DbTestCase):
 class TestInterruptedReleases(TestManagerAutoscale):
 
     def test_reconcile_fails_releases_left_deploying(self):
-        stuck = self.db_api.create_release(self.app, {
+        stuck = self.db_api.create_release(None, self.app, {
             'image': 'img2', 'config': {}, 'replicas': 1})
         self.manager.reconcile()
         self.assertEqual('FAILED', self.db_api.get_release_by_uuid(
-            stuck.uuid).status)
+            None, stuck.uuid).status)
         self.assertEqual('ACTIVE', self.db_api.get_release_by_uuid(
-            self.release.uuid).status)
+            None, self.release.uuid).status)
         self.assertEqual(('start', [self.app.uuid]),
                          fake.FakeDriver.calls[-1])

@@ -11,6 +11,7 @@ from unittest import mock
 import fixtures
 from heatclient import exc as heat_exc
 
+from solum.common import states
 from solum.deployer import driver as base
 from solum.deployer.heat import driver as heat_driver
 from solum.tests import base as test_base
@@ -132,7 +133,7 @@ class TestHeatDriver(test_base.TestCase):
         e = self.assertRaises(base.StackCreateFailed, self.driver.deploy,
                               target())
         self.assertIn('The Flavor ID (nope) could not be found', e.reason)
-        self.assertEqual('ERROR_STACK_CREATE_FAILED', e.state)
+        self.assertEqual(states.STACK_FAILED, e.outcome)
 
     def test_create_failed_carries_heats_reason(self):
         self.stacks.script = [('CREATE_IN_PROGRESS', ''), (
@@ -174,19 +175,15 @@ class TestHeatDriver(test_base.TestCase):
                           'max_size': 3}, fields['parameters'])
         self.assertNotIn('template', fields)
 
-    def test_undeploy_deletes_stack_and_images(self):
+    def test_undeploy_deletes_the_stack_not_the_images(self):
+        # The images are the builder's (its Glance store deletes them with
+        # the app); they outlive a move of the app to another driver.
         self.driver.deploy(target())
         self.driver.undeploy(target().app)
         self.assertEqual(('delete', 's-1'), self.stacks.calls[-1])
-        self.assertEqual([GLANCE_ID],
-                         self.driver.fake.glance.images.deleted)
-        self.assertIsNone(self.driver.app_url(target().app))
-
-    def test_leaving_for_another_driver_keeps_the_images(self):
-        self.driver.deploy(target())
-        self.driver.undeploy(target().app, keep_images=True)
-        self.assertEqual(('delete', 's-1'), self.stacks.calls[-1])
         self.assertEqual([], self.driver.fake.glance.images.deleted)
+        self.assertIsNone(self.driver.find_stack(
+            self.driver.fake.heat, target().app))
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

@@ -1,6 +1,6 @@
 import types
 
-from solum.builder import images
+from solum.common import images
 from solum.deployer import driver as base_driver
 from solum.deployer.local import driver
 from solum.deployer.local import podman
@@ -64,13 +64,6 @@ class FakePodman:
         labels = self.local_images.get(image)
         return None if labels is None else dict(labels)
 
-    def image_refs(self, labels):
-        return sorted(ref for ref, have in self.local_images.items()
-                      if all(have.get(k) == v for k, v in labels.items()))
-
-    def remove_images(self, images):
-        self.rmi.extend(images)
-
 
 class FakeRouter:
     def __init__(self):
@@ -127,6 +120,12 @@ class TestLocalDriver(base.TestCase):
         self.healthy = True
         self.patch(driver, 'probe', lambda port, path: self.healthy)
         self.patch(driver.time, 'sleep', lambda s: None)
+        self.patch(images, 'labels', self.podman.image_labels)
+        self.patch(images, 'remove', self._no_image_removal)
+
+    def _no_image_removal(self, refs, log=None):
+        raise AssertionError('the deployer removed images %s: they are '
+                             'the builder\'s' % refs)
 
     def servers(self):
         backend = self.router.backends.get(driver.backend_name(APP))
@@ -186,22 +185,21 @@ class TestLocalDriver(base.TestCase):
         self.assertLess(max(adds), min(removes))
         self.assertEqual(sorted(old), sorted(self.podman.removed))
 
-    def test_release_becomes_active_under_the_apps_lock(self):
-        # A heal taking the lock between "serving" and "active" would
-        # see the new replicas beside an older active release and
-        # replace them (a rollback once came back to the old image).
+    def test_release_becomes_active_before_the_old_replicas_go(self):
+        # A heal between "serving" and "active" would see the new
+        # replicas beside an older active release and replace them (a
+        # rollback once came back to the old image); the manager holds
+        # the app's lock around the deploy (test_manager.TestActivation).
         self.driver.deploy(base_driver.Target(APP, release(1), 2))
         old = self.servers()
         seen = {}
 
         def on_serving():
-            seen['locked'] = self.driver.lock(APP).locked()
             seen['servers'] = self.servers()
             seen['removed'] = list(self.podman.removed)
         self.driver.deploy(base_driver.Target(APP, release(2), 2),
                            on_serving=on_serving)
         new = sorted(r['name'] for r in self.podman.runs[2:])
-        self.assertTrue(seen['locked'])
         self.assertEqual(sorted(old + new), seen['servers'])
         self.assertEqual([], seen['removed'])
         self.assertEqual(new, self.servers())
@@ -220,20 +218,18 @@ class TestLocalDriver(base.TestCase):
         self.assertEqual(serving, self.servers())
         self.assertEqual(serving, sorted(self.podman.containers))
 
-    def test_scale_reads_the_target_under_the_lock(self):
+    def test_scale_runs_the_targets_release(self):
+        # The manager reads the target under the app's lock
+        # (test_manager.TestScaleOrder); the driver runs what it is given.
         rel1, rel2 = release(1), release(2)
         self.driver.deploy(base_driver.Target(APP, rel1, 1))
         self.driver.deploy(base_driver.Target(APP, rel2, 1))
-        # Read before the second deploy finished: release 1, 3 replicas.
-        self.driver.scale(base_driver.Target(APP, rel1, 3),
-                          current=lambda uuid: base_driver.Target(
-                              APP, rel2, 3))
+        self.driver.scale(base_driver.Target(APP, rel2, 3))
         labels = [c['Labels'][driver.L_RELEASE]
                   for c in self.podman.containers.values()]
         self.assertEqual(['rel-2'] * 3, labels)
-        self.driver.scale(base_driver.Target(APP, rel2, 3),
-                          current=lambda uuid: None)
-        self.assertEqual(3, len(self.podman.containers))
+        self.driver.scale(base_driver.Target(APP, rel2, 1))
+        self.assertEqual(1, len(self.podman.containers))
 
     def test_failed_activation_leaves_the_old_release_serving(self):
         self.driver.deploy(base_driver.Target(APP, release(1), 1))
@@ -329,34 +325,15 @@ class TestLocalDriver(base.TestCase):
         self.assertEqual(1, fresh.router.started)
         self.assertEqual(2, len(self.podman.containers))
 
-    def test_undeploy_removes_everything(self):
-        self.podman.local_images = {
-            'localhost/solum/p/web:1': {images.LABEL_APP: APP.uuid},
-            'localhost/solum/p/web:2': {},
-            # Built for the app, never released.
-            'localhost/solum/p/web:wf9-abc': {images.LABEL_APP: APP.uuid},
-            # The same name, built for another app.
-            'localhost/solum/p/web:3': {images.LABEL_APP: 'other-app'},
-            'localhost/solum/q/x:1': {images.LABEL_APP: 'other-app'}}
-        self.driver.deploy(base_driver.Target(APP, release(1), 2))
-        self.driver.undeploy(APP, images=[
-            'localhost/solum/p/web:1', 'localhost/solum/p/web:2',
-            'localhost/solum/p/web:3', 'localhost/solum/p/web:gone'])
-        self.assertEqual({}, self.podman.containers)
-        self.assertEqual({}, self.router.backends)
-        self.assertEqual(['localhost/solum/p/web:1',
-                          'localhost/solum/p/web:2',
-                          'localhost/solum/p/web:wf9-abc'],
-                         self.podman.rmi)
-
-    def test_leaving_for_another_driver_keeps_the_images(self):
+    def test_undeploy_removes_what_runs_and_no_image(self):
+        # Images are the builder's to remove (image_stores.local, by
+        # label); setUp fails the test if the driver removes one.
         self.podman.local_images = {
             'localhost/solum/p/web:1': {images.LABEL_APP: APP.uuid}}
         self.driver.deploy(base_driver.Target(APP, release(1), 2))
-        self.driver.undeploy(APP, keep_images=True)
+        self.driver.undeploy(APP)
         self.assertEqual({}, self.podman.containers)
         self.assertEqual({}, self.router.backends)
-        self.assertEqual([], self.podman.rmi)
 
     def test_image_project_is_the_builders_label(self):
         self.podman.local_images = {
@@ -429,9 +406,8 @@ class TestMetrics(base.TestCase):
 
 
 
-class TestPodmanImages(base.TestCase):
-    """The wrapper's image commands: argument lists, references after
-    ``--``, output parsed."""
+class TestPodmanWrapper(base.TestCase):
+    """The wrapper's commands: argument lists, output parsed."""
 
     def setUp(self):
         super().setUp()
@@ -444,34 +420,6 @@ class TestPodmanImages(base.TestCase):
         self.argvs.append(argv)
         rc, out = self.outputs.pop(0)
         return types.SimpleNamespace(returncode=rc, stdout=out, stderr='')
-
-    def test_image_labels(self):
-        self.outputs = [(0, '{"org.openstack.solum.project":"p"}\n'),
-                        (0, 'null\n'), (125, '')]
-        self.assertEqual({'org.openstack.solum.project': 'p'},
-                         self.podman.image_labels('--rootfs=/'))
-        self.assertEqual(['podman', 'image', 'inspect', '--format',
-                          '{{json .Labels}}', '--', '--rootfs=/'],
-                         self.argvs[0])
-        self.assertEqual({}, self.podman.image_labels('unlabelled'))
-        self.assertIsNone(self.podman.image_labels('missing'))
-
-    def test_image_refs_by_label(self):
-        self.outputs = [(0, '0123456789ab localhost/solum/p/web:1\n'
-                            '0123456789ab localhost/solum/p/web:2\n'
-                            'ba9876543210 <none>:<none>\n')]
-        self.assertEqual(['localhost/solum/p/web:1',
-                          'localhost/solum/p/web:2', 'ba9876543210'],
-                         self.podman.image_refs({images.LABEL_APP: 'u1'}))
-        self.assertEqual(['podman', 'images', '--noheading', '--format',
-                          '{{.ID}} {{.Repository}}:{{.Tag}}', '--filter',
-                          'label=org.openstack.solum.app=u1'],
-                         self.argvs[0])
-
-    def test_remove_images_never_reads_a_flag(self):
-        self.outputs = [(0, ''), (1, '')]
-        self.assertEqual(['a'], self.podman.remove_images(['a', '-f']))
-        self.assertEqual(['podman', 'rmi', '--', '-f'], self.argvs[1])
 
     def test_netns_of_several_containers_in_one_inspect(self):
         # One container gone: podman exits 125 but prints the others.

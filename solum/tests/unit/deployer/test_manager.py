@@ -1,14 +1,15 @@
 """The deployer's RPC endpoint against a real database: which images a
-deploy workflow may run, which images go with a deleted app."""
+deploy workflow may run, the order deploys and scale requests apply in,
+and what the app's lock covers."""
 
 import threading
 import time
-import types
 
 import fixtures
 
 from solum.common import context as solum_context
-from solum.conductor import states
+from solum.common import locks
+from solum.common import states
 from solum.db import api as db_api
 from solum.deployer import driver as driver_mod
 from solum.deployer import fake
@@ -19,17 +20,9 @@ PROJECT_A = 'a0000000000000000000000000000000'
 PROJECT_B = 'b0000000000000000000000000000000'
 
 
-class Conductor:
+def Conductor():
     """Applies the reports as the conductor's guarded moves do."""
-
-    def __init__(self):
-        self.reports = []
-
-    def report_state(self, context, wf_uuid, expected, target, reason=None,
-                     result=None):
-        self.reports.append((expected, target, reason))
-        db_api.transition_workflow(wf_uuid, expected, target, reason=reason,
-                                   result=result)
+    return base.RecordingConductor(apply=True)
 
 
 class LabelledDriver(fake.FakeDriver):
@@ -68,7 +61,7 @@ class TestDuIdOwnership(base.DbTestCase):
         wf = db_api.create_workflow(ctx or self.ctx_a, app or self.app, {
             'actions': ['deploy'], 'du_id': du_id}, states.DEPLOYING)
         self.deployer.deploy(None, wf.uuid)
-        return db_api.get_workflow_by_uuid(wf.uuid)
+        return db_api.get_workflow_by_uuid(None, wf.uuid)
 
     def deploys(self):
         return [c for c in fake.FakeDriver.calls if c[0] == 'deploy']
@@ -78,7 +71,7 @@ class TestDuIdOwnership(base.DbTestCase):
         self.assertEqual('image %s (du_id) does not belong to project %s' %
                          (image, PROJECT_A), wf.reason)
         self.assertEqual([], self.deploys())
-        self.assertEqual([], db_api.list_releases(self.app.id))
+        self.assertEqual([], db_api.list_releases(None, self.app.id))
 
     def test_another_projects_image_is_refused(self):
         self.assert_refused(self.deploy(self.theirs), self.theirs)
@@ -95,18 +88,18 @@ class TestDuIdOwnership(base.DbTestCase):
     def test_an_image_labelled_with_the_apps_project_is_deployed(self):
         wf = self.deploy(self.mine)
         self.assertEqual(states.DEPLOYMENT_COMPLETE, wf.status, wf.reason)
-        release, = db_api.list_releases(self.app.id)
+        release, = db_api.list_releases(None, self.app.id)
         self.assertEqual(self.mine, release.image)
 
     def test_an_image_of_the_apps_own_releases_is_deployed(self):
         # As a rollback does: the image is one an earlier release ran.
-        db_api.create_release(self.app, {'image': 'unlabelled',
+        db_api.create_release(None, self.app, {'image': 'unlabelled',
                                          'config': {}, 'replicas': 1})
         wf = self.deploy('unlabelled')
         self.assertEqual(states.DEPLOYMENT_COMPLETE, wf.status, wf.reason)
 
     def test_another_apps_release_image_is_not_enough(self):
-        db_api.create_release(self.other, {'image': 'unlabelled',
+        db_api.create_release(None, self.other, {'image': 'unlabelled',
                                            'config': {}, 'replicas': 1})
         self.assert_refused(self.deploy('unlabelled'), 'unlabelled')
 
@@ -123,15 +116,15 @@ class TestDuIdOwnership(base.DbTestCase):
             'result': {'image': 'built-by-this-workflow'}}, states.DEPLOYING)
         self.deployer.deploy(None, wf.uuid)
         self.assertEqual(states.DEPLOYMENT_COMPLETE,
-                         db_api.get_workflow_by_uuid(wf.uuid).status)
+                         db_api.get_workflow_by_uuid(None, wf.uuid).status)
         self.assertEqual([], self.driver.asked)
 
     def test_an_app_being_deleted_is_not_deployed(self):
         wf = db_api.create_workflow(self.ctx_a, self.app, {
             'actions': ['deploy'], 'du_id': self.mine}, states.DEPLOYING)
-        db_api.set_app_status(self.app.id, states.DELETING)
+        db_api.set_app_status(None, self.app.id, states.DELETING)
         self.deployer.deploy(None, wf.uuid)
-        wf = db_api.get_workflow_by_uuid(wf.uuid)
+        wf = db_api.get_workflow_by_uuid(None, wf.uuid)
         self.assertEqual((states.ERROR_CODE_DEPLOYMENT,
                           'the app is being deleted'), (wf.status, wf.reason))
         self.assertEqual([], self.deploys())
@@ -144,37 +137,22 @@ class TestDuIdOwnership(base.DbTestCase):
         self.assertEqual([], self.deploys())
 
 
-class TestAppImages(base.DbTestCase):
+class TestUndeploy(base.DbTestCase):
 
-    def test_only_the_apps_own_projects_images(self):
-        app = types.SimpleNamespace(name='hello', project_id='Proj1')
-        releases = [types.SimpleNamespace(image=i) for i in (
-            'localhost/solum/proj1/hello:wf1-abc',
-            'localhost/solum/proj1/hello:wf2-def',
-            'localhost/solum/proj2/hello:wf1-abc',   # same name, project B
-            'localhost/solum/proj1/hello2:wf1-abc',
-            'localhost/solum/base-python:bookworm',
-            'localhost/solum/proj1/hello:x/y')]
-        self.assertEqual(['localhost/solum/proj1/hello:wf1-abc',
-                          'localhost/solum/proj1/hello:wf2-def'],
-                         manager.app_images(app, releases))
-
-    def test_undeploy_passes_them_to_the_driver(self):
+    def test_every_driver_of_the_apps_releases_stops_it(self):
         calls = []
 
         class Driver(fake.FakeDriver):
-            def undeploy(self, app, images=()):
-                calls.append(sorted(images))
+            def undeploy(self, app):
+                calls.append(app.uuid)
         ctx = solum_context.RequestContext(project_id=PROJECT_A)
         app = db_api.create_app(ctx, {'name': 'hello'})
-        for image in ('localhost/solum/%s/hello:1' % PROJECT_A,
-                      'localhost/solum/%s/hello:1' % PROJECT_B):
-            db_api.create_release(app, {'image': image, 'config': {},
-                                        'replicas': 1})
+        db_api.create_release(None, app, {'image': 'img', 'config': {},
+                                          'replicas': 1})
         manager.DeployerManager(driver=Driver()).undeploy(None, app.uuid)
-        self.assertEqual([['localhost/solum/%s/hello:1' % PROJECT_A]],
-                         calls)
-
+        # Once (one driver), and no image is the deployer's to remove:
+        # the builder's stores remove them (test_image_stores).
+        self.assertEqual([app.uuid], calls)
 
 
 class TestWorkflowGone(base.DbTestCase):
@@ -182,9 +160,21 @@ class TestWorkflowGone(base.DbTestCase):
     def test_no_report_for_a_workflow_deleted_meanwhile(self):
         """An app deleted while its deploy ends: the workflow row is gone,
         and the deployer reports nothing instead of raising NotFound."""
-        self.assertFalse(manager.DeployerManager._wait_for_status(
-            '00000000-0000-0000-0000-000000000000', states.STARTING_APP,
-            timeout=1))
+        ctx = solum_context.RequestContext(project_id=PROJECT_A)
+        app = db_api.create_app(ctx, {'name': 'hello'})
+        wf = db_api.create_workflow(ctx, app, {
+            'actions': ['deploy'], 'result': {'image': 'img'}},
+            states.DEPLOYING)
+
+        class Driver(fake.FakeDriver):
+            def deploy(self, target, on_serving=None):
+                db_api.destroy_app(None, app.id)
+                return 'http://gone/'
+        deployer = manager.DeployerManager(driver=Driver())
+        deployer.conductor = Conductor()
+        deployer.deploy(None, wf.uuid)
+        self.assertEqual([(states.DEPLOYING, states.STARTING_APP, None,
+                           None)], deployer.conductor.reports)
 
 
 class TestActivation(base.DbTestCase):
@@ -199,12 +189,14 @@ class TestActivation(base.DbTestCase):
         self.app = db_api.create_app(self.ctx, {'name': 'hello',
                                                 'ports': [8080]})
         self.seen = []
+        self.locked = []
         test = self
 
         class Driver(fake.FakeDriver):
             def deploy(self, target, on_serving=None):
                 def serving():
                     test.seen.append(test.active())
+                    test.locked.append(test.lock_is_held())
                     on_serving()
                     test.seen.append(test.active())
                 return super().deploy(target, on_serving=serving)
@@ -212,20 +204,33 @@ class TestActivation(base.DbTestCase):
         self.deployer.conductor = Conductor()
 
     def active(self):
-        release = db_api.active_release(self.app.id)
+        release = db_api.active_release(None, self.app.id)
         return release and release.number
+
+    def lock_is_held(self):
+        """Is the app's lock taken, as another thread (a heal) finds it?"""
+        free = []
+
+        def attempt():
+            with locks.app_lock(self.app.uuid, blocking=False) as held:
+                free.append(held)
+        thread = threading.Thread(target=attempt)
+        thread.start()
+        thread.join(10)
+        return free == [False]
 
     def deploy(self):
         wf = db_api.create_workflow(self.ctx, self.app, {
             'actions': ['deploy'], 'result': {'image': 'img'}},
             states.DEPLOYING)
         self.deployer.deploy(None, wf.uuid)
-        return db_api.get_workflow_by_uuid(wf.uuid)
+        return db_api.get_workflow_by_uuid(None, wf.uuid)
 
     def test_active_once_serving(self):
         self.assertEqual(states.DEPLOYMENT_COMPLETE, self.deploy().status)
         self.assertEqual(states.DEPLOYMENT_COMPLETE, self.deploy().status)
         self.assertEqual([None, 1, 1, 2], self.seen)
+        self.assertEqual([True, True], self.locked)
         self.assertEqual(2, self.active())
 
     def test_a_failed_deploy_activates_nothing(self):
@@ -237,7 +242,7 @@ class TestActivation(base.DbTestCase):
         self.assertEqual(1, self.active())
         self.assertEqual(['ACTIVE', 'FAILED'],
                          [r.status for r in
-                          db_api.list_releases(self.app.id)])
+                          db_api.list_releases(None, self.app.id)])
 
 
 class TestReconcileFirst(base.DbTestCase):
@@ -258,15 +263,15 @@ class TestReconcileFirst(base.DbTestCase):
                 test.release_start.wait(10)
                 test.events.append('start ends')
 
-            def scale(self, target, current=None):
+            def scale(self, target):
                 test.events.append('scale')
         self.deployer = manager.DeployerManager(driver=SlowStart())
         self.addCleanup(self.deployer.stop)
         ctx = solum_context.RequestContext(project_id=PROJECT_A)
         self.app = db_api.create_app(ctx, {'name': 'hello'})
-        release = db_api.create_release(self.app, {
+        release = db_api.create_release(None, self.app, {
             'image': 'img', 'config': {}, 'replicas': 1})
-        db_api.activate_release(release.id)
+        db_api.activate_release(None, release.id)
 
     def test_scale_waits_for_the_reconcile(self):
         self.deployer.start()
@@ -289,3 +294,104 @@ class TestReconcileFirst(base.DbTestCase):
         self.assertEqual(['scale'], self.events)
         self.assertNotIn('Reconciling deployed apps takes over',
                          logger.output)
+
+
+class TestDeployOrder(base.DbTestCase):
+    """Deploys apply once each, in the order of their workflows, whichever
+    deployer gets which message."""
+
+    def setUp(self):
+        super().setUp()
+        fake.FakeDriver.reset()
+        self.addCleanup(fake.FakeDriver.reset)
+        ctx = solum_context.RequestContext(project_id=PROJECT_A)
+        self.app = db_api.create_app(ctx, {'name': 'hello'})
+        self.wfs = [db_api.create_workflow(ctx, self.app, {
+            'actions': ['deploy'], 'result': {'image': 'img-%d' % n}},
+            states.DEPLOYING) for n in (1, 2, 3)]
+        self.deployer = manager.DeployerManager(driver=fake.FakeDriver())
+        self.deployer.conductor = Conductor()
+
+    def releases(self):
+        return [(r.number, r.image, r.status)
+                for r in db_api.list_releases(None, self.app.id)]
+
+    def test_a_later_message_first_deploys_the_earlier_workflows_too(self):
+        self.deployer.deploy(None, self.wfs[1].uuid)
+        self.assertEqual([(1, 'img-1', 'SUPERSEDED'), (2, 'img-2', 'ACTIVE')],
+                         self.releases())
+        # The first workflow's own message, late: applied already.
+        self.deployer.deploy(None, self.wfs[0].uuid)
+        self.deployer.deploy(None, self.wfs[2].uuid)
+        self.deployer.deploy(None, self.wfs[2].uuid)
+        self.assertEqual([(1, 'img-1', 'SUPERSEDED'),
+                          (2, 'img-2', 'SUPERSEDED'), (3, 'img-3', 'ACTIVE')],
+                         self.releases())
+        for wf in self.wfs:
+            wf = db_api.get_workflow_by_uuid(None, wf.uuid)
+            self.assertEqual(states.DEPLOYMENT_COMPLETE, wf.status)
+            self.assertEqual(int(wf.result['image'][-1]),
+                             wf.result['deployed_release'])
+
+
+class TestScaleOrder(base.DbTestCase):
+    """Scale requests apply once each, in the order the API numbered them
+    (db.request_scale), to the release active when they run."""
+
+    def setUp(self):
+        super().setUp()
+        fake.FakeDriver.reset()
+        self.addCleanup(fake.FakeDriver.reset)
+        ctx = solum_context.RequestContext(project_id=PROJECT_A)
+        self.app = db_api.create_app(ctx, {'name': 'hello'})
+        self.release = db_api.create_release(None, self.app, {
+            'image': 'img', 'config': {}, 'replicas': 1})
+        db_api.activate_release(None, self.release.id)
+        self.deployer = manager.DeployerManager(driver=fake.FakeDriver())
+
+    def scales(self):
+        return [c[2] for c in fake.FakeDriver.calls if c[0] == 'scale']
+
+    def test_a_request_waits_for_the_one_before_it(self):
+        first, second = (db_api.request_scale(None, self.app.id)
+                         for _ in range(2))
+        self.assertEqual((1, 2), (first, second))
+        late = threading.Thread(target=self.deployer.scale,
+                                args=(None, self.app.uuid, 4, second))
+        late.start()
+        time.sleep(0.3)
+        self.assertEqual([], self.scales())   # request 1 not applied yet
+        self.deployer.scale(None, self.app.uuid, 3, first)
+        late.join(10)
+        self.assertEqual([3, 4], self.scales())
+        self.assertEqual(4, db_api.active_release(None,
+                                                  self.app.id).replicas)
+        # Redelivered: applied once.
+        self.deployer.scale(None, self.app.uuid, 3, first)
+        self.assertEqual([3, 4], self.scales())
+
+    def test_a_lost_request_holds_the_next_one_back_only_so_long(self):
+        self.patch(manager, 'SCALE_ORDER_WAIT', 0.2)
+        db_api.request_scale(None, self.app.id)
+        second = db_api.request_scale(None, self.app.id)
+        self.deployer.scale(None, self.app.uuid, 2, second)
+        self.assertEqual([2], self.scales())
+
+    def test_scale_runs_the_release_active_when_it_holds_the_lock(self):
+        newer = db_api.create_release(None, self.app, {
+            'image': 'img2', 'config': {}, 'replicas': 1})
+        with locks.app_lock(self.app.uuid):
+            scaler = threading.Thread(
+                target=self.deployer.scale,
+                args=(None, self.app.uuid, 3,
+                      db_api.request_scale(None, self.app.id)))
+            scaler.start()
+            time.sleep(0.2)
+            # A deploy, holding the lock, makes another release active.
+            db_api.activate_release(None, newer.id)
+        scaler.join(10)
+        self.assertEqual([('scale', self.app.uuid, 3)],
+                         [c for c in fake.FakeDriver.calls])
+        self.assertEqual((newer.id, 3), (
+            db_api.active_release(None, self.app.id).id,
+            db_api.active_release(None, self.app.id).replicas))

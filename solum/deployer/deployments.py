@@ -1,0 +1,181 @@
+"""One deploy: a workflow's image becomes a release of its app.
+
+A deploy creates the release (image + configuration snapshot), asks the
+driver to run its replicas and move traffic to them, and reports the
+stage's outcome to the conductor. The caller holds the app's lock.
+"""
+
+from oslo_log import log as logging
+
+from solum import conf
+from solum.common import exception
+from solum.common import states
+from solum.common import userlog
+from solum.db import api as db_api
+from solum.deployer import driver as driver_mod
+
+CONF = conf.CONF
+LOG = logging.getLogger(__name__)
+
+# Set in a workflow's result once its deploy ran (the release number, or
+# 0 when none was made): a deploy is applied once, whichever deployer got
+# its message, and the marker is there before the conductor hears of it.
+DEPLOYED = 'deployed_release'
+
+
+def config_snapshot(app, wf):
+    """What of the app a release keeps: how its replicas run."""
+    ports = list(app.ports or [])
+    params = app.parameters or {}
+    run_cmd = (wf.config or {}).get('run_cmd') or \
+        (app.workflow_config or {}).get('run_cmd')
+    config = {
+        'ports': ports,
+        'port': ports[0] if ports else CONF.deployer.default_port,
+        'env': dict(params.get('user_params') or {}),
+        'run_cmd': run_cmd,
+        'health': dict(params.get('health') or {}),
+    }
+    # Where the builder stored the image in Glance (the heat driver boots
+    # or fetches it from there).
+    glance_id = (wf.result or {}).get('glance_id')
+    if glance_id:
+        config['glance_id'] = glance_id
+    driver = driver_mod.chosen_driver(app)
+    if driver != CONF.deployer.driver:
+        config['driver'] = driver
+    return config
+
+
+def du_id_problem(app, image, driver):
+    """Why ``image`` (a workflow's du_id) may not be deployed for ``app``,
+    or None: it must be the image of one of the app's releases, or one
+    the driver finds labelled with the app's project."""
+    if image in {r.image for r in db_api.list_releases(None, app.id)}:
+        return None
+    owner = getattr(driver, 'image_project', None)
+    if owner is None:
+        # The driver fetches images with the app's own credentials (heat:
+        # Glance through the app's trust), which see only what they may.
+        return None
+    if not image.startswith('-') and owner(image) == app.project_id:
+        return None
+    # The same words whether the image is another project's or missing:
+    # a refusal tells nothing of other projects' images.
+    return 'image %s (du_id) does not belong to project %s' % (
+        image, app.project_id)
+
+
+def pending(wf):
+    """The deploys of ``wf``'s app to run now, oldest first: every one
+    not yet applied up to ``wf`` itself, so that deploys apply in the
+    order of their workflows even when another deployer received the
+    earlier one's message (it finds it applied and does nothing)."""
+    waiting = db_api.list_workflows_in(
+        None, states.STAGE_STATES[states.DEPLOY], app_id=wf.app_id)
+    return [w for w in waiting if w.wf_id <= wf.wf_id and
+            DEPLOYED not in (w.result or {})]
+
+
+class Deployment:
+    """The deploy of one workflow (``run``), reporting to ``conductor``."""
+
+    def __init__(self, drivers, conductor, context, wf):
+        self.drivers = drivers
+        self.conductor = conductor
+        self.context = context
+        self.wf = wf
+        self.log = userlog.StageLog(wf.uuid, wf.project_id, 'deployer')
+        self.gone = False
+
+    def run(self):
+        wf, app = self.wf, self.wf.app
+        image = wf.du_id or (wf.result or {}).get('image')
+        if not image:
+            return self._fail('nothing to deploy: the workflow names no '
+                              'image (du_id) and no build produced one')
+        if app.status == states.DELETING:
+            return self._fail('the app is being deleted')
+        rollback_to = (wf.result or {}).get('rollback_to')
+        if rollback_to:
+            config = db_api.get_release(None, app.id,
+                                        int(rollback_to)).config
+        else:
+            config = config_snapshot(app, wf)
+        if wf.du_id:
+            problem = du_id_problem(app, image, self.drivers.named(
+                driver_mod.config_driver(config)))
+            if problem:
+                return self._fail(problem)
+        active = db_api.active_release(None, app.id)
+        replicas = wf.scale_target or (active.replicas if active else 1)
+        release = db_api.create_release(None, app, {
+            'image': image, 'config': config, 'workflow_id': wf.id,
+            'rollback_of': int(rollback_to) if rollback_to else None,
+            'replicas': replicas})
+        self.log.write('release %d: deploying %s with %d replica(s)%s' % (
+            release.number, image, replicas,
+            ' (rollback to release %s)' % rollback_to if rollback_to
+            else ''))
+        self._report(states.STARTING)
+        try:
+            url = self.drivers.of(release).deploy(
+                driver_mod.Target(app, release, replicas),
+                on_serving=lambda: db_api.activate_release(None,
+                                                           release.id))
+        except Exception as e:
+            return self._release_failed(release, e)
+        self.log.write('release %d is serving at %s' % (release.number, url))
+        if active is not None and driver_mod.release_driver(active) != \
+                driver_mod.release_driver(release):
+            self._leave_driver(active)
+        self._done(release.number)
+        self._report(states.SERVING,
+                     result={'app_url': url, 'release': release.number})
+
+    def _release_failed(self, release, error):
+        if isinstance(error, driver_mod.DeployError):
+            reason, outcome = error.reason, error.outcome
+            for line in error.log_lines:
+                self.log.write('replica: %s' % line)
+            described = error.describe()
+        else:
+            LOG.exception('Deploying workflow %s failed', self.wf.uuid)
+            reason = described = str(error)
+            outcome = states.APP_FAILED
+        db_api.update_release(None, release.id,
+                              status=states.RELEASE_FAILED, reason=reason)
+        self._fail('release %d failed: %s' % (release.number, described),
+                   outcome=outcome, release=release.number)
+
+    def _leave_driver(self, active):
+        """The app moved to another driver: stop it on the old one."""
+        name = driver_mod.release_driver(active)
+        self.log.write('stopping the app on the %s driver' % name)
+        try:
+            self.drivers.named(name).undeploy(self.wf.app)
+        except Exception as e:
+            LOG.warning('Removing app %s from driver %s failed: %s',
+                        self.wf.app.uuid, name, e)
+
+    def _done(self, release_number):
+        try:
+            db_api.update_workflow_result(None, self.wf.uuid,
+                                          {DEPLOYED: release_number})
+        except exception.NotFound:
+            # Deleted with its app meanwhile: nobody reads its end.
+            LOG.info('Workflow %s is gone (its app was deleted): not '
+                     'reporting its end', self.wf.uuid)
+            self.gone = True
+
+    def _fail(self, reason, outcome=states.APP_FAILED, release=0):
+        self.log.write(reason)
+        self._done(release)
+        self._report(outcome, reason=reason)
+
+    def _report(self, outcome, reason=None, result=None):
+        if self.gone:
+            return
+        self.conductor.report_outcome(self.context, self.wf.uuid,
+                                      states.DEPLOY, outcome, reason=reason,
+                                      result=result)

@@ -85,10 +85,5 @@ class NotAcceptable(SolumException):
     code = 406
 
 
-class InvalidStateTransition(Conflict):
-    message = ('Workflow %(workflow)s cannot go from %(current)s to '
-               '%(target)s.')
-
-
 class ConfigInvalid(SolumException):
     message = 'Invalid configuration: %(reason)s'

@@ -40,11 +40,6 @@ ERROR_STATES = frozenset([ERROR, ERROR_CODE_DEPLOYMENT,
 # States in which a worker is doing something for the workflow.
 ACTIVE_STATES = frozenset([UNIT_TESTING, BUILDING, DEPLOYING, STARTING_APP])
 
-# States where a workflow may rest: either finished, or between stages
-# (BUILT and UNIT_TESTING_PASSED end a workflow whose actions stop there).
-RESTING_STATES = frozenset([UNIT_TESTING_PASSED, BUILT, DEPLOYMENT_COMPLETE,
-                            DELETING]) | ERROR_STATES
-
 # Where a stage's success leaves a workflow until the conductor moves it on
 # to the next stage (if its actions have one): a conductor that dies
 # between those two moves leaves it resting there, unfinished.

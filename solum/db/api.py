@@ -47,14 +47,12 @@ from solum.db.releases import active_release
 from solum.db.releases import create_release
 from solum.db.releases import fail_interrupted_releases
 from solum.db.releases import get_release
-from solum.db.releases import get_release_by_uuid
 from solum.db.releases import list_active_releases
 from solum.db.releases import list_releases
 from solum.db.releases import update_release
 from solum.db.workflows import create_workflow
 from solum.db.workflows import get_workflow
 from solum.db.workflows import get_workflow_by_uuid
-from solum.db.workflows import latest_workflow
 from solum.db.workflows import list_transitions
 from solum.db.workflows import list_workflows
 from solum.db.workflows import list_workflows_in

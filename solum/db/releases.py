@@ -57,15 +57,6 @@ def get_release(context, app_id, number):
     return release
 
 
-def get_release_by_uuid(context, uuid):
-    with engine.reader(context) as session:
-        release = session.scalars(sa.select(models.Release).where(
-            models.Release.uuid == uuid)).first()
-    if release is None:
-        raise exception.NotFound(resource='Release', id=uuid)
-    return release
-
-
 def active_release(context, app_id):
     with engine.reader(context) as session:
         return session.scalars(

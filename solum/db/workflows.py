@@ -94,14 +94,6 @@ def list_workflows_in(context, statuses, app_id=None):
         return list(session.scalars(query))
 
 
-def latest_workflow(context, app_id):
-    with engine.reader(context) as session:
-        return session.scalars(
-            sa.select(models.Workflow)
-            .where(models.Workflow.app_id == app_id)
-            .order_by(models.Workflow.wf_id.desc()).limit(1)).first()
-
-
 def transition_workflow(context, uuid, expected, target, reason=None,
                         result=None, log_message=None):
     """Move a workflow from ``expected`` to ``target`` atomically.

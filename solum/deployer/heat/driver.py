@@ -10,20 +10,18 @@ the user's:
 * the first deploy creates the stack, later ones update it (a rolling
   update of the same stack: the URL stays);
 * every create, update and delete is polled with backoff until a
-  deadline; Heat's reason of a failure ends in the workflow
-  (ERROR_STACK_CREATE_FAILED);
+  deadline; Heat's reason of a failure ends in the workflow (the outcome
+  "stack failed": ERROR_STACK_CREATE_FAILED);
 * scale updates the group's desired capacity;
-* undeploy deletes the stack (and waits until it is gone) and the app's
-  Glance images; the conductor then deletes the trust.
+* undeploy deletes the stack (and waits until it is gone); the builder's
+  Glance store deletes the app's images, and the conductor the trust.
 """
 
-import datetime
 import re
 import threading
 import time
 
 import requests
-from heatclient import client as heat_client
 from heatclient import exc as heat_exc
 from oslo_log import log as logging
 
@@ -31,14 +29,13 @@ from solum import conf
 from solum.common import keystone
 from solum.conf import heat as heat_conf
 from solum.deployer import driver as base
+from solum.deployer.heat import clients as heat_clients
+from solum.deployer.heat import console
 from solum.deployer.heat import templates
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
-# Console lines kept per server, with the time each was first read.
-CONSOLE_LINES = 1000
 
-NOVA_MICROVERSION = '2.37'   # networks: none
 _UUID = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-'
                    r'[0-9a-f]{12}$')
 # Stacks in these states never served: the next deploy starts over.
@@ -69,41 +66,6 @@ def outputs(stack):
             for o in (getattr(stack, 'outputs', None) or [])}
 
 
-class Clients:
-    """Heat, Nova and Glance clients on one keystoneauth1 session."""
-
-    def __init__(self, session):
-        self.session = session
-        self._kwargs = {'interface': CONF.heat.interface}
-        if CONF.heat.region_name:
-            self._kwargs['region_name'] = CONF.heat.region_name
-        self.heat = heat_client.Client('1', session=session, **self._kwargs)
-        self._nova = None
-        self._glance = None
-
-    @property
-    def nova(self):
-        if self._nova is None:
-            from novaclient import client as nova_client
-            kwargs = dict(self._kwargs)
-            kwargs['endpoint_type'] = kwargs.pop('interface')
-            self._nova = nova_client.Client(NOVA_MICROVERSION,
-                                            session=self.session, **kwargs)
-        return self._nova
-
-    @property
-    def glance(self):
-        if self._glance is None:
-            from glanceclient import client as glance_client
-            self._glance = glance_client.Client('2', session=self.session,
-                                                **self._kwargs)
-        return self._glance
-
-    def image_endpoint(self):
-        return self.session.get_endpoint(service_type='image',
-                                         **self._kwargs).rstrip('/')
-
-
 class HeatDriver(base.Driver):
 
     def __init__(self, session_factory=None, sleep=time.sleep):
@@ -111,10 +73,7 @@ class HeatDriver(base.Driver):
         self._sleep = sleep
         self._sessions_lock = threading.Lock()
         self._sessions = {}
-        # (server id -> [(time first read, line)]): console output has no
-        # times of its own; lines keep the time they were first seen, so
-        # that ``since`` picks only what is new.
-        self._console = {}
+        self._console = console.ConsoleTimes()
 
     # -------------------------------------------------------- helpers
 
@@ -137,7 +96,7 @@ class HeatDriver(base.Driver):
         return keystone.service_session()
 
     def clients(self, app):
-        return Clients(self._session_factory(app))
+        return heat_clients.Clients(self._session_factory(app))
 
     def find_stack(self, heat, app):
         try:
@@ -378,32 +337,12 @@ class HeatDriver(base.Driver):
                 LOG.info('No console output of server %s: %s', server_id, e)
                 continue
             lines += [{'replica': server.name, 'time': when, 'line': line}
-                      for when, line in self._timed(server_id,
-                                                    text.splitlines())]
+                      for when, line in self._console.timed(
+                          server_id, text.splitlines())]
         if since:
             lines = [x for x in lines if x['time'] > since]
         lines.sort(key=lambda x: x['time'])
         return lines[-tail:] if tail else lines
-
-    def _timed(self, server_id, text_lines):
-        """(first-read time, line) of a server's console lines: those
-        read before keep their time (the console only grows, until its
-        start is cut off), the new ones get the time now."""
-        now = datetime.datetime.now(datetime.timezone.utc).strftime(
-            '%Y-%m-%dT%H:%M:%S.%fZ')
-        with self._sessions_lock:
-            known = self._console.get(server_id, [])
-            seen = [line for _when, line in known]
-            # Where the known lines continue in the text read now.
-            start = 0
-            for start in range(len(seen) + 1):
-                if text_lines[:len(seen) - start] == seen[start:]:
-                    break
-            kept = known[start:]
-            timed = kept + [(now, line) for line in
-                            text_lines[len(kept):]]
-            self._console[server_id] = timed[-CONSOLE_LINES:]
-        return timed
 
     def status(self, app):
         clients, stack, ids = self.servers(app)

@@ -43,6 +43,7 @@ from solum.builder.image_stores import glance as glance_store
 from solum.common import keystone as solum_keystone
 from solum.common import states
 from solum.deployer import driver as driver_mod
+from solum.deployer.heat import clients as heat_clients
 from solum.deployer.heat import driver as heat_driver
 from solum.deployer.heat import templates
 from solum.tests.functional import base
@@ -415,7 +416,7 @@ class TestHeatDriver(HeatDriverTestCase):
         variant) and on its own, with the optional parts (load balancer,
         alarms, wait condition) on and off. Zun, Octavia and Gnocchi are
         catalog-only or absent here: validated, never created."""
-        heat = heat_driver.Clients(
+        heat = heat_clients.Clients(
             solum_keystone.trust_session(self.trust_id)).heat
         for variant in templates.VARIANTS:
             template, files, env = templates.stack_files(variant)

@@ -58,6 +58,6 @@ class TestStateMachine(testtools.TestCase):
                          states.BETWEEN_STAGES)
         for state in states.BETWEEN_STAGES:
             self.assertTrue(states.is_allowed(state, states.ERROR), state)
-            self.assertIn(state, states.RESTING_STATES)
+            self.assertNotIn(state, states.ACTIVE_STATES)
         self.assertFalse(states.is_allowed(states.DEPLOYMENT_COMPLETE,
                                            states.ERROR))

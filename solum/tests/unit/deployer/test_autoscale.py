@@ -104,9 +104,9 @@ class TestInterruptedReleases(TestManagerAutoscale):
         stuck = self.db_api.create_release(None, self.app, {
             'image': 'img2', 'config': {}, 'replicas': 1})
         self.manager.reconcile()
-        self.assertEqual('FAILED', self.db_api.get_release_by_uuid(
-            None, stuck.uuid).status)
-        self.assertEqual('ACTIVE', self.db_api.get_release_by_uuid(
-            None, self.release.uuid).status)
+        status = {r.uuid: r.status for r in self.db_api.list_releases(
+            None, self.app.id)}
+        self.assertEqual('FAILED', status[stuck.uuid])
+        self.assertEqual('ACTIVE', status[self.release.uuid])
         self.assertEqual(('start', [self.app.uuid]),
                          fake.FakeDriver.calls[-1])

@@ -29,7 +29,7 @@ import uuid
 
 from solum import conf
 from solum.builder import base_images
-from solum.builder import images
+from solum.builder import buildah
 from solum.builder import languagepacks
 from solum.builder import source
 from solum.common import images as common_images
@@ -53,11 +53,11 @@ def _build(workdir, repo, tag, log):
         src = os.path.join(build_dir, 'src')
         commit = source.fetch('file://' + repo, 'main', src, log)
         recipe = languagepacks.recipe(src, 'python')
-        images.build(build_dir, src, recipe, tag,
-                     {common_images.LABEL_APP: 'bench',
-                      common_images.LABEL_COMMIT: commit,
-                      common_images.LABEL_BUILD_ID: tag.rsplit(':', 1)[1]},
-                     log)
+        buildah.build(build_dir, src, recipe, tag,
+                      {common_images.LABEL_APP: 'bench',
+                       common_images.LABEL_COMMIT: commit,
+                       common_images.LABEL_BUILD_ID: tag.rsplit(':', 1)[1]},
+                      log)
     finally:
         shutil.rmtree(build_dir, ignore_errors=True)
     return time.monotonic() - started

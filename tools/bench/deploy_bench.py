@@ -155,12 +155,9 @@ class Bench:
     def router_rows(self):
         """The app's server slots as HAProxy reports them."""
         try:
-            lines = self.router.command('show stat').strip().splitlines()
+            rows = router_mod.parse_stat(self.router.command('show stat'))
         except router_mod.RouterError:
             return []
-        header = lines[0].lstrip('# ').split(',')
-        rows = [dict(zip(header, line.split(','), strict=False))
-                for line in lines[1:]]
         return [r for r in rows if r['pxname'] == self.backend_name() and
                 r['svname'] not in ('FRONTEND', 'BACKEND')]
 

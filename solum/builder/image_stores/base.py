@@ -20,7 +20,7 @@ class ImageStore(abc.ABC):
 
     @abc.abstractmethod
     def store(self, context, image, log):
-        """Store ``image`` (a solum.builder.manager.BuiltImage).
+        """Store ``image`` (a solum.builder.stages.BuiltImage).
 
         Returns the dict recorded in the workflow's result: at least
         ``image`` (the reference the deployer runs) and ``image_id``.

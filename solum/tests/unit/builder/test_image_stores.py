@@ -6,7 +6,7 @@ import fixtures
 from keystoneauth1 import exceptions as ks_exc
 
 from solum.builder import image_stores
-from solum.builder import manager
+from solum.builder import stages
 from solum.builder.image_stores import base as store_base
 from solum.builder.image_stores import glance
 from solum.builder.image_stores import local
@@ -14,11 +14,11 @@ from solum.builder.image_stores import registry
 from solum.common import images
 from solum.tests import base
 
-IMAGE = manager.BuiltImage('localhost/solum/p/hello:wf1-abc', 'i' * 64,
-                           'app-uuid', 'p', 'hello', 'abc', 'wf1-abc')
-TRUSTED_IMAGE = manager.BuiltImage(IMAGE.ref, IMAGE.image_id, 'app-uuid',
-                                   'p', 'hello', 'abc', 'wf1-abc',
-                                   trust_id='trust-1')
+IMAGE = stages.BuiltImage('localhost/solum/p/hello:wf1-abc', 'i' * 64,
+                          'app-uuid', 'p', 'hello', 'abc', 'wf1-abc')
+TRUSTED_IMAGE = stages.BuiltImage(IMAGE.ref, IMAGE.image_id, 'app-uuid',
+                                  'p', 'hello', 'abc', 'wf1-abc',
+                                  trust_id='trust-1')
 
 
 class App:

@@ -3,7 +3,7 @@ import threading
 
 import fixtures
 
-from solum.builder import images as builder_images
+from solum.builder import buildah
 from solum.builder import manager
 from solum.builder import process
 from solum.builder import source
@@ -35,8 +35,8 @@ class BuilderTestBase(base.DbTestCase):
         self.patch('solum.builder.source.fetch', self._fetch)
         self.patch('solum.builder.base_images.ensure_base_image',
                    lambda kind, log: 'base-id')
-        self.patch('solum.builder.images.build', self._build)
-        self.patch('solum.builder.images.run_tests',
+        self.patch('solum.builder.buildah.build', self._build)
+        self.patch('solum.builder.testrun.run_tests',
                    lambda image, cmd, name, log, env=None: self.test_rc)
         self.patch('solum.common.images.remove',
                    lambda refs, log=None: self.removed.extend(refs))
@@ -160,9 +160,9 @@ class TestBuilderManager(BuilderTestBase):
 
     def test_errors_have_one_line_reasons(self):
         def broken(*args, **kw):
-            raise builder_images.BuildError("requirements.txt: no matching "
-                                    "distribution for 'flsk'")
-        self.patch('solum.builder.images.build', broken)
+            raise buildah.BuildError("requirements.txt: no matching "
+                                     "distribution for 'flsk'")
+        self.patch('solum.builder.buildah.build', broken)
         wf = self.workflow(status=states.BUILDING, actions=('build',))
         self.mgr.build(None, wf.uuid)
         self.assertEqual(
@@ -184,7 +184,7 @@ class TestBuilderManager(BuilderTestBase):
     def test_unexpected_errors_still_end_the_stage(self):
         def boom(*args, **kw):
             raise RuntimeError('disk on fire\nmore')
-        self.patch('solum.builder.images.build', boom)
+        self.patch('solum.builder.buildah.build', boom)
         wf = self.workflow(status=states.BUILDING, actions=('build',))
         self.mgr.build(None, wf.uuid)
         self.assertEqual('internal error in the builder: disk on fire',
@@ -193,7 +193,7 @@ class TestBuilderManager(BuilderTestBase):
     def test_timeout_reason(self):
         def slow(*args, **kw):
             raise process.CommandError('x', timed_out=True)
-        self.patch('solum.builder.images.run_tests', slow)
+        self.patch('solum.builder.testrun.run_tests', slow)
         wf = self.workflow()
         self.mgr.unit_test(None, wf.uuid)
         self.assertEqual((states.UNIT_TESTING_FAILED,
@@ -209,7 +209,7 @@ class TestBuilderManager(BuilderTestBase):
             entered.set()
             release.wait(10)
             return 'f' * 64
-        self.patch('solum.builder.images.build', slow_build)
+        self.patch('solum.builder.buildah.build', slow_build)
         first = threading.Thread(target=self.mgr.build, args=(None,
                                                               wf.uuid))
         first.start()
@@ -257,7 +257,7 @@ class TestDeletedDuringStage(BuilderTestBase):
             self.built.append((tag, labels))
             change()
             return 'f' * 64
-        self.patch('solum.builder.images.build', build)
+        self.patch('solum.builder.buildah.build', build)
 
     def test_build_finishing_after_the_delete_removes_its_image(self):
         wf = self.workflow(status=states.BUILDING,
@@ -297,7 +297,7 @@ class TestDeletedDuringStage(BuilderTestBase):
         def run_tests(image, cmd, name, log, env=None):
             db_api.set_app_status(None, self.app.id, states.DELETING)
             return 0
-        self.patch('solum.builder.images.run_tests', run_tests)
+        self.patch('solum.builder.testrun.run_tests', run_tests)
         self.mgr.unit_test(None, wf.uuid)
         self.assertEqual([('local', 'delete', self.app.uuid, None)],
                          self.store_calls)

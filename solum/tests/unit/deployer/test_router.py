@@ -1,3 +1,6 @@
+"""The router: HAProxy's runtime API and ``show stat`` (router.py), on
+a fake admin socket."""
+
 import os
 import socket
 import tempfile
@@ -5,70 +8,9 @@ import threading
 
 from solum.deployer.local import router
 from solum.tests import base
+from solum.tests.unit.deployer import local_fakes as fakes
 
-
-def _backend(name='app_1', servers=None):
-    b = router.Backend(name, 'web.proj.apps.localhost', '/apps/proj/web',
-                       '/healthz')
-    b.servers.update(servers or {})
-    return b
-
-
-class TestRender(base.TestCase):
-
-    def test_routes_by_host_and_path(self):
-        text = router.render({'app_1': _backend()}, '127.0.0.1', 8088,
-                             '/run/x/admin.sock')
-        self.assertIn('    bind 127.0.0.1:8088\n', text)
-        self.assertIn('stats socket /run/x/admin.sock mode 600 level admin '
-                      'expose-fd listeners', text)
-        self.assertIn('acl host_app_1 req.hdr(host),field(1,:),lower -m str '
-                      'web.proj.apps.localhost', text)
-        self.assertIn('acl path_app_1 path_beg /apps/proj/web/', text)
-        self.assertIn('use_backend app_1 if path_app_1', text)
-        self.assertIn('http-request redirect code 301 location '
-                      '/apps/proj/web/ if bare_app_1', text)
-        # The prefix is stripped before the app sees the path.
-        self.assertIn('http-request replace-path ^/apps/proj/web/(.*)$ /\\1 '
-                      'if { path_beg /apps/proj/web/ }', text)
-        self.assertIn('http-check send meth GET uri /healthz ver HTTP/1.1 '
-                      'hdr Host web.proj.apps.localhost', text)
-        self.assertIn('default_backend no_app', text)
-
-    def test_servers_keep_their_slots_across_reloads(self):
-        self.conf.config(router_slots=4, group='deployer')
-        text = router.render({'app_1': _backend(servers={
-            'r1': {'port': 4001, 'state': 'ready', 'slot': 1},
-            'r3': {'port': 4003, 'state': 'drain', 'slot': 3}})},
-            '127.0.0.1', 8088, '/s')
-        self.assertIn('    server s1 127.0.0.1:4001 check\n'
-                      '    server s2 127.0.0.1:1 check disabled\n'
-                      '    server s3 127.0.0.1:4003 check weight 0\n'
-                      '    server s4 127.0.0.1:1 check disabled\n', text)
-
-    def test_a_server_in_its_network_namespace(self):
-        text = router.render({'app_1': _backend(servers={
-            'r1': {'port': 4001, 'state': 'ready', 'slot': 1,
-                   'netns': 'netns-abc', 'target_port': 8080},
-            'r2': {'port': 4002, 'state': 'drain', 'slot': 2,
-                   'netns': 'netns-def', 'target_port': 8080}})},
-            '127.0.0.1', 8088, '/s')
-        self.assertIn('    server s1 127.0.0.1:8080 namespace netns-abc '
-                      'check\n'
-                      '    server s2 127.0.0.1:8080 namespace netns-def '
-                      'check weight 0\n', text)
-
-    def test_no_backends_still_answers(self):
-        text = router.render({}, '127.0.0.1', 8088, '/s')
-        self.assertIn('backend no_app', text)
-        self.assertNotIn('use_backend', text)
-
-    def test_unsafe_names_are_refused(self):
-        self.assertRaises(ValueError, router.Backend, 'a b', 'h', '/p')
-        self.assertRaises(ValueError, router.Backend, 'a', 'h\nx', '/p')
-        self.assertRaises(ValueError, router.Backend, 'a', 'h', '/p p')
-        self.assertRaises(ValueError, router.Backend, 'a', 'h', '/p',
-                          '/x\n')
+_backend = fakes.router_backend
 
 
 class FakeHAProxySocket(threading.Thread):
@@ -110,6 +52,26 @@ STAT = ('# pxname,svname,scur,status,stot\n'
         'app_1,BACKEND,0,UP,5\n')
 
 
+class TestParseStat(base.TestCase):
+
+    def test_rows_by_column(self):
+        rows = router.parse_stat(STAT % 1)
+        self.assertEqual(['FRONTEND', 's1', 's2', 's3', 'BACKEND'],
+                         [r['svname'] for r in rows])
+        self.assertEqual({'pxname': 'app_1', 'svname': 's2', 'scur': '1',
+                          'status': 'DRAIN', 'stot': '2'}, rows[2])
+
+    def test_no_output_no_rows(self):
+        self.assertEqual([], router.parse_stat(''))
+        self.assertEqual([], router.parse_stat('\n'))
+
+    def test_no_haproxy_no_stats(self):
+        r = router.Router(state_dir=os.path.join(self.state_path, 'none'))
+        r.backends['app_1'] = _backend()
+        self.assertEqual({}, r.backend_stats('app_1'))
+        self.assertEqual({}, r.server_stats('app_1'))
+
+
 class TestRuntimeAPI(base.TestCase):
 
     def setUp(self):
@@ -138,8 +100,8 @@ class TestRuntimeAPI(base.TestCase):
         self.assertTrue(self.router.ensure_backend(_backend()))
         self.assertFalse(self.router.ensure_backend(_backend()))
         self.assertEqual(1, len(self.reloads))
-        self.router.add_server('app_1', 'r1', 4001)
-        self.router.add_server('app_1', 'r2', 4002)
+        self.router.add_servers('app_1', [('r1', 4001, None, None)])
+        self.router.add_servers('app_1', [('r2', 4002, None, None)])
         self.router.remove_server('app_1', 'r2', drain_timeout=5)
         self.assertEqual(1, len(self.reloads))
         self.assertEqual([
@@ -155,7 +117,7 @@ class TestRuntimeAPI(base.TestCase):
             'shutdown sessions server app_1/s2'], self.fake.commands)
         self.assertEqual(['r1'], list(self.router.backends['app_1'].servers))
         # The freed slot is taken again.
-        self.router.add_server('app_1', 'r3', 4003)
+        self.router.add_servers('app_1', [('r3', 4003, None, None)])
         self.assertEqual(2, self.router.backends['app_1'].servers['r3'][
             'slot'])
 
@@ -176,7 +138,8 @@ class TestRuntimeAPI(base.TestCase):
     def test_a_full_backend_grows_with_one_reload(self):
         self.router.ensure_backend(_backend())
         for i in range(3):
-            self.router.add_server('app_1', 'r%d' % i, 4000 + i)
+            self.router.add_servers('app_1', [('r%d' % i, 4000 + i, None,
+                                                None)])
         self.assertEqual(2, len(self.reloads))
         self.assertEqual(4, self.router.backends['app_1'].slots)
         self.assertEqual({1, 2, 3}, {s['slot'] for s in
@@ -184,14 +147,14 @@ class TestRuntimeAPI(base.TestCase):
 
     def test_failed_runtime_change_falls_back_to_a_reload(self):
         self.router.ensure_backend(_backend(name='app_9'))
-        self.router.add_server('app_9', 'r1', 4001)
+        self.router.add_servers('app_9', [('r1', 4001, None, None)])
         self.assertEqual({'app_9': {'r1': {'port': 4001, 'state': 'ready',
                                            'slot': 1}}},
                          self.reloads[-1])
 
     def test_changed_route_reloads_and_keeps_servers(self):
         self.router.ensure_backend(_backend())
-        self.router.add_server('app_1', 'r1', 4001)
+        self.router.add_servers('app_1', [('r1', 4001, None, None)])
         changed = _backend()
         changed.health_path = '/other'
         self.assertTrue(self.router.ensure_backend(changed))
@@ -217,14 +180,21 @@ class TestRuntimeAPI(base.TestCase):
         self.router.ensure_backend(_backend())
         # What the running HAProxy was started with.
         self.router._netns_slots = {('app_1', 1)}
-        self.router.add_server('app_1', 'r1', 4001)
+        self.router.add_servers('app_1', [('r1', 4001, None, None)])
         self.assertEqual(2, len(self.reloads))
         self.assertEqual([], self.fake.commands)
 
     def test_server_stats_by_replica_name(self):
         self.router.ensure_backend(_backend())
-        self.router.add_server('app_1', 'r1', 4001)
-        self.router.add_server('app_1', 'r2', 4002)
+        self.router.add_servers('app_1', [('r1', 4001, None, None)])
+        self.router.add_servers('app_1', [('r2', 4002, None, None)])
         stats = self.router.server_stats('app_1')
         self.assertEqual(['r1', 'r2'], sorted(stats))
         self.assertEqual('DRAIN', stats['r2']['status'])
+
+    def test_backend_stats_is_the_backend_row(self):
+        self.router.ensure_backend(_backend())
+        self.assertEqual({'pxname': 'app_1', 'svname': 'BACKEND',
+                          'scur': '0', 'status': 'UP', 'stot': '5'},
+                         self.router.backend_stats('app_1'))
+        self.assertEqual({}, self.router.backend_stats('app_2'))

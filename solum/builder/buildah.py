@@ -1,18 +1,22 @@
-"""Build images with buildah and run tests in them with Podman."""
+"""buildah: the ``buildah bud`` command line, the build secret and the
+generated Containerfile's labels, and one build run (in the build's
+network and cgroup, see solum.builder.sandbox) retried when the shared
+container storage changes under it.
+
+``images`` here is solum.common.images (queries of the container
+storage)."""
 
 import os
 import re
 import shlex
-import shutil
 
 from solum import conf
-from solum.builder import cgroups
 from solum.builder import containerfile as containerfile_check
 from solum.builder import languagepacks
-from solum.builder import netfilter
 from solum.builder import netns
 from solum.builder import process
 from solum.builder import reasons
+from solum.builder import sandbox
 from solum.builder import source
 from solum.common import images
 
@@ -166,17 +170,22 @@ def build(workdir, src, recipe, tag, labels, log, project_id=None):
 def _buildah(src, containerfile, tag, cli_labels, secret, iid_file, recipe,
              log):
     """One ``buildah bud`` in the build's network and cgroup."""
-    net = build_network(log)
+    try:
+        net = sandbox.build_network(log)
+    except sandbox.SandboxError as e:
+        raise BuildError(str(e))
     group = None
     try:
         cmd = buildah_command(src, containerfile, tag, cli_labels, secret,
                               iid_file, network=net)
         if net is not None:
             cmd = net.command(cmd)
-        group = build_cgroup(log)
+        group = sandbox.build_cgroup(log)
         process.run(cmd, log=log, timeout=CONF.builder.build_timeout,
                     env=_build_env(),
                     preexec_fn=group.preexec_fn() if group else None)
+    except sandbox.SandboxError as e:
+        raise BuildError(str(e))
     except process.CommandError as e:
         if e.timed_out:
             raise BuildError('build timed out after %d s' %
@@ -201,80 +210,6 @@ def _buildah(src, containerfile, tag, cli_labels, secret, iid_file, recipe,
             net.stop()
 
 
-def build_network(log):
-    """A started netns.BuildNetwork for one build, or None (the host's
-    network: ``build_network = host``, or ``auto`` where a namespace
-    cannot be set up, said in the service log and in the build's log)."""
-    mode = CONF.builder.build_network
-    if mode == 'host':
-        return None
-    ok, why = netns.available()
-    if ok:
-        deny, refused = denied_networks(mode, log)
-        try:
-            net = netns.BuildNetwork(sandbox=netns.sandbox(),
-                                     deny=deny).start()
-        except (netns.NetnsError, OSError) as e:
-            ok, why = False, str(e)
-    if not ok:
-        if mode == 'private':
-            raise BuildError('cannot give the build a network of its own: '
-                             '%s' % why)
-        log('building on the host network: %s' % why)
-        return None
-    log('build network: a namespace of its own (slirp4netns, outbound '
-        'only: the host\'s loopback is not reachable%s; DNS %s)' % (
-            ', nor %s' % refused if refused else '', netns.DNS))
-    for name in netns.loopback_settings(os.environ,
-                                        CONF.builder.passthrough_env):
-        log('warning: %s points at the host\'s loopback, which the build '
-            'cannot reach' % name)
-    return net
-
-
-def denied_networks(mode, log):
-    """``[builder] build_network_deny`` as networks, and how the build
-    log names them. Without nft (auto mode) the build goes on without
-    them, and says so; an invalid entry fails every build."""
-    entries = [e.strip() for e in CONF.builder.build_network_deny]
-    try:
-        deny = netfilter.networks(entries)
-    except netfilter.FilterError as e:
-        raise BuildError(str(e))
-    if deny and shutil.which('nft') is None:
-        why = ('nft is not installed: [builder] build_network_deny (%s) '
-               'cannot be applied' % ', '.join(entries))
-        if mode == 'private':
-            raise BuildError('cannot give the build a network of its own: '
-                             '%s' % why)
-        log('warning: %s' % why)
-        return [], ''
-    return deny, ', '.join("the host's other addresses"
-                           if e == netfilter.HOST else e for e in entries)
-
-
-def build_cgroup(log):
-    """A created cgroup for one build, or None (cgroups off or not
-    usable: said once in the service log and in each build's log)."""
-    if not CONF.builder.build_cgroups:
-        return None
-    ok, why = cgroups.available()
-    if not ok:
-        log('building without cgroup limits: %s' % why)
-        return None
-    try:
-        group = cgroups.BuildCgroup.for_build(CONF.builder).create()
-    except (cgroups.CgroupError, ValueError) as e:
-        log('building without cgroup limits: %s' % e)
-        return None
-    log('build cgroup %s: memory %s, cpu shares %d%s, pids %d' % (
-        group.name, CONF.builder.build_memory,
-        CONF.builder.build_cpu_shares,
-        ', %g CPUs' % CONF.builder.build_cpus
-        if CONF.builder.build_cpus else '', CONF.builder.build_pids_limit))
-    return group
-
-
 def _build_env():
     env = dict(os.environ)
     # buildah passes proxy variables on to RUN steps by itself (and keeps
@@ -282,29 +217,3 @@ def _build_env():
     env.pop('PIP_FIND_LINKS', None)
     env.setdefault('BUILDAH_LAYERS', 'true')
     return env
-
-
-def run_tests(image, test_cmd, name, log, env=None):
-    """Run ``test_cmd`` in a throw-away container of ``image``.
-
-    Returns the exit status; raises process.CommandError on a timeout (the
-    container is removed either way).
-    """
-    timeout = CONF.builder.test_timeout
-    cmd = ['podman', 'run', '--rm', '--name', name,
-           '--network', CONF.builder.test_network,
-           '--memory', CONF.builder.test_memory,
-           '--pids-limit', str(CONF.builder.test_pids_limit),
-           '--cpus', CONF.builder.test_cpus,
-           '--user', languagepacks.USER,
-           '--timeout', str(timeout + 5)]
-    for key, value in sorted((env or {}).items()):
-        cmd += ['--env', '%s=%s' % (key, value)]
-    cmd += ['--entrypoint', '["/bin/sh", "-c"]', image, test_cmd]
-    try:
-        result = process.run(cmd, log=log, timeout=timeout, check=False)
-    finally:
-        # A killed client leaves its container running: make sure.
-        process.run(['podman', 'rm', '--force', '--ignore', '--time', '0',
-                     name], check=False)
-    return result.returncode

@@ -1,17 +1,19 @@
+"""buildah (solum.builder.buildah): the command line, the build secret,
+the labels and a build retried after a storage race."""
 
 import os
 
-from solum.builder import images
+from solum.builder import buildah
 from solum.builder import languagepacks
 from solum.builder import process
 from solum.tests import base
 
 
-class TestImages(base.TestCase):
+class TestBuildah(base.TestCase):
 
     def test_buildah_command(self):
-        cmd = images.buildah_command('/ctx', '/w/Containerfile', 'ref:1',
-                                     {'a.b': 'c'}, '/w/env', '/w/iid')
+        cmd = buildah.buildah_command('/ctx', '/w/Containerfile', 'ref:1',
+                                      {'a.b': 'c'}, '/w/env', '/w/iid')
         self.assertEqual(['buildah', 'bud', '--layers', '--force-rm',
                           '--isolation', 'chroot'], cmd[:6])
         self.assertIn('id=solum-env,src=/w/env', cmd)
@@ -25,7 +27,7 @@ class TestImages(base.TestCase):
         self.useFixture(_env(PIP_INDEX_URL='https://u:p w@idx/simple',
                              PIP_FIND_LINKS='/opt/wheels',
                              PIP_CERT='/etc/host.crt'))
-        text = images.env_secret(ca_path='/run/solum/ca.crt')
+        text = buildah.env_secret(ca_path='/run/solum/ca.crt')
         self.assertIn("export PIP_INDEX_URL='https://u:p w@idx/simple'",
                       text)
         self.assertNotIn('/opt/wheels', text)
@@ -35,12 +37,12 @@ class TestImages(base.TestCase):
 
     def test_label_instruction(self):
         self.assertEqual('LABEL a="1" b="x-y"\n',
-                         images.label_instruction({'b': 'x-y', 'a': '1'}))
-        self.assertRaises(ValueError, images.label_instruction,
+                         buildah.label_instruction({'b': 'x-y', 'a': '1'}))
+        self.assertRaises(ValueError, buildah.label_instruction,
                           {'a': 'x"\nRUN id'})
 
     def _race_build(self, failures):
-        """images.build with buildah failing ``failures`` times as when a
+        """buildah.build with buildah failing ``failures`` times as when a
         cached layer is removed under it, then succeeding."""
         workdir = self.useFixture(_tempdir()).path
         src = os.path.join(workdir, 'src')
@@ -60,16 +62,16 @@ class TestImages(base.TestCase):
                 f.write('sha256:' + 'a' * 64)
             return process.Result(0, [], 0)
         self.useFixture(_patch('solum.builder.process.run', run))
-        self.useFixture(_patch('solum.builder.images.build_network',
+        self.useFixture(_patch('solum.builder.sandbox.build_network',
                                lambda log: None))
-        self.useFixture(_patch('solum.builder.images.build_cgroup',
+        self.useFixture(_patch('solum.builder.sandbox.build_cgroup',
                                lambda log: None))
         lines = []
         recipe = languagepacks.Recipe('python', containerfile='FROM x\n')
         try:
-            return images.build(workdir, src, recipe, 'ref:1', {},
-                                lines.append), runs, lines
-        except images.BuildError as e:
+            return buildah.build(workdir, src, recipe, 'ref:1', {},
+                                 lines.append), runs, lines
+        except buildah.BuildError as e:
             return e, runs, lines
 
     def test_a_layer_removed_under_the_build_builds_again(self):
@@ -80,29 +82,24 @@ class TestImages(base.TestCase):
 
     def test_a_storage_race_that_goes_on_fails_with_its_reason(self):
         error, runs, _lines = self._race_build(failures=5)
-        self.assertEqual(images.STORAGE_RACE_ATTEMPTS, len(runs))
+        self.assertEqual(buildah.STORAGE_RACE_ATTEMPTS, len(runs))
         self.assertIn('layer not known', str(error))
 
-    def test_run_tests_limits(self):
-        calls = []
+    def test_buildah_command_uses_the_slirp_resolver(self):
+        args = ('/ctx', '/w/Containerfile', 'ref:1', None, '/w/env',
+                '/w/iid')
+        self.assertNotIn('--dns', buildah.buildah_command(*args))
+        cmd = buildah.buildah_command(*args, network=object())
+        self.assertEqual('10.0.2.3', cmd[cmd.index('--dns') + 1])
+        self.assertEqual(['-f', '/w/Containerfile', '-t', 'ref:1', '/ctx'],
+                         cmd[-5:])
 
-        def run(cmd, **kw):
-            calls.append((cmd, kw))
-            return process.Result(3, [], 0)
-        self.useFixture(_patch('solum.builder.process.run', run))
-        rc = images.run_tests('img:1', 'make test', 'solum-test-x',
-                              lambda x: None, env={'A': 'b'})
-        self.assertEqual(3, rc)
-        cmd, kw = calls[0]
-        for flag, value in (('--network', 'none'), ('--memory', '1g'),
-                            ('--pids-limit', '512'), ('--user',
-                                                      '1000:1000')):
-            self.assertEqual(value, cmd[cmd.index(flag) + 1])
-        self.assertEqual(['img:1', 'make test'], cmd[-2:])
-        self.assertIn('A=b', cmd)
-        self.assertEqual(600, kw['timeout'])
-        self.assertEqual(['podman', 'rm', '--force', '--ignore', '--time',
-                          '0', 'solum-test-x'], calls[1][0])
+    def test_oci_isolation_shares_buildahs_namespace(self):
+        self.conf.config(isolation='oci', group='builder')
+        cmd = buildah.buildah_command('/c', '/f', 'r:1', None, '/e', '/i',
+                                      network=object())
+        self.assertEqual('host', cmd[cmd.index('--network') + 1])
+        self.assertIn('--dns', cmd)
 
 
 def _tempdir():

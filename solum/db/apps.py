@@ -30,14 +30,7 @@ def create_app(context, values):
 def get_app(context, ident):
     """An app by uuid (within the caller's projects) or name (within the
     caller's own project)."""
-    app = None
-    if q.findable(ident):
-        with engine.reader(context) as session:
-            app = session.scalars(q.by_ident(models.App, context,
-                                             ident)).first()
-    if app is None:
-        raise exception.NotFound(resource='App', id=ident)
-    return app
+    return q.get_by_ident(context, models.App, ident, 'App')
 
 
 def get_app_by_id(context, app_id):
@@ -170,9 +163,7 @@ def destroy_app(context, app_id):
 
 
 def count_apps(context):
-    with engine.reader(context) as session:
-        return session.scalar(sa.select(sa.func.count(models.App.id)).where(
-            models.App.project_id == context.project_id))
+    return q.count_in_project(context, models.App)
 
 
 def apps_using_language_pack(context, lp_name, project_id):

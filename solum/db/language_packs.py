@@ -3,7 +3,6 @@ repository and its apps build FROM."""
 
 import sqlalchemy as sa
 from oslo_db import exception as db_exc
-from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
 from solum.common import context as solum_context
@@ -30,14 +29,8 @@ def create_language_pack(context, values):
 def get_language_pack(context, ident):
     """A language pack by uuid (within the caller's projects) or name
     (within the caller's own project)."""
-    lp = None
-    if q.findable(ident):
-        with engine.reader(context) as session:
-            lp = session.scalars(q.by_ident(models.LanguagePack, context,
-                                            ident)).first()
-    if lp is None:
-        raise exception.NotFound(resource='Language pack', id=ident)
-    return lp
+    return q.get_by_ident(context, models.LanguagePack, ident,
+                          'Language pack')
 
 
 def get_project_language_pack(context, project_id, name):
@@ -61,17 +54,11 @@ def list_language_packs(context, limit=None, marker=None, all_projects=False):
 
 
 def count_language_packs(context):
-    with engine.reader(context) as session:
-        return session.scalar(
-            sa.select(sa.func.count(models.LanguagePack.id))
-            .where(models.LanguagePack.project_id == context.project_id))
+    return q.count_in_project(context, models.LanguagePack)
 
 
 def update_language_pack(context, uuid, values):
-    with engine.writer(context) as session:
-        session.execute(sa.update(models.LanguagePack)
-                        .where(models.LanguagePack.uuid == uuid)
-                        .values(updated_at=timeutils.utcnow(), **values))
+    q.update_row(context, models.LanguagePack.uuid, uuid, values)
 
 
 def destroy_language_pack(context, lp_id):

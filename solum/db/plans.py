@@ -44,9 +44,7 @@ def list_plans(context, limit=None, marker=None, all_projects=False):
 
 
 def count_plans(context):
-    with engine.reader(context) as session:
-        return session.scalar(sa.select(sa.func.count(models.Plan.id)).where(
-            models.Plan.project_id == context.project_id))
+    return q.count_in_project(context, models.Plan)
 
 
 def update_plan(context, uuid, values):

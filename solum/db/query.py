@@ -7,6 +7,7 @@ from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
 from solum.common import exception
+from solum.db import engine
 from solum.db import models
 from solum.db import types
 
@@ -75,3 +76,29 @@ def app_change(**values):
     values.setdefault('updated_at', timeutils.utcnow())
     values['revision'] = models.App.revision + 1
     return values
+
+
+def get_by_ident(context, model, ident, resource):
+    """The row ``by_ident`` finds, or NotFound naming ``resource``."""
+    row = None
+    if findable(ident):
+        with engine.reader(context) as session:
+            row = session.scalars(by_ident(model, context, ident)).first()
+    if row is None:
+        raise exception.NotFound(resource=resource, id=ident)
+    return row
+
+
+def count_in_project(context, model):
+    """How many rows of ``model`` the caller's own project has (quotas)."""
+    with engine.reader(context) as session:
+        return session.scalar(sa.select(sa.func.count(model.id)).where(
+            model.project_id == context.project_id))
+
+
+def update_row(context, column, key, values):
+    """UPDATE the row whose ``column`` is ``key``, stamping updated_at."""
+    model = column.class_
+    with engine.writer(context) as session:
+        session.execute(sa.update(model).where(column == key)
+                        .values(updated_at=timeutils.utcnow(), **values))

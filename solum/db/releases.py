@@ -75,10 +75,7 @@ def list_active_releases(context):
 
 
 def update_release(context, release_id, **values):
-    with engine.writer(context) as session:
-        session.execute(sa.update(models.Release)
-                        .where(models.Release.id == release_id)
-                        .values(updated_at=timeutils.utcnow(), **values))
+    q.update_row(context, models.Release.id, release_id, values)
 
 
 def fail_interrupted_releases(context, reason):

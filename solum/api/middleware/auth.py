@@ -5,6 +5,7 @@ import webob.dec
 from keystonemiddleware import auth_token
 
 from solum import conf as solum_conf
+from solum.api.middleware import base
 
 CONF = solum_conf.CONF
 
@@ -36,16 +37,9 @@ class KeystoneAuth:
         return self.protected(environ, start_response)
 
 
-class NoAuth:
+class NoAuth(base.Middleware):
     """Acts as an administrator of the project named by X-Project-Id
     (default "solum"). Only ever served on loopback (see solum.cmd)."""
-
-    def __init__(self, application):
-        self.application = application
-
-    @classmethod
-    def factory(cls, global_config, **local_config):
-        return cls
 
     @webob.dec.wsgify
     def __call__(self, request):

@@ -8,6 +8,7 @@ import webob.dec
 from oslo_log import log as logging
 
 from solum.api import hooks
+from solum.api.middleware import base
 
 LOG = logging.getLogger(__name__)
 
@@ -23,14 +24,7 @@ _DEFAULT_MESSAGES = {
 }
 
 
-class FaultWrapper:
-    def __init__(self, application):
-        self.application = application
-
-    @classmethod
-    def factory(cls, global_config, **local_config):
-        return cls
-
+class FaultWrapper(base.Middleware):
     @webob.dec.wsgify
     def __call__(self, request):
         try:

@@ -4,19 +4,14 @@ application reads them."""
 import webob.dec
 
 from solum import conf
+from solum.api.middleware import base
 from solum.api.middleware import fault
 from solum.common import exception
 
 CONF = conf.CONF
 
 
-class BodySizeLimit:
-    def __init__(self, application):
-        self.application = application
-
-    @classmethod
-    def factory(cls, global_config, **local_config):
-        return cls
+class BodySizeLimit(base.Middleware):
 
     @webob.dec.wsgify
     def __call__(self, request):

@@ -43,6 +43,15 @@ def _fields_from_flags(args):
     return fields
 
 
+class _OnApp:
+    """A command on one app: its first argument names the app."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('app', help='App name or id')
+        return parser
+
+
 class CreateApp(command.ShowOne):
     """Create an app from an app file or from flags."""
 
@@ -96,13 +105,8 @@ class ListApps(command.Lister):
         return common.table(apps, common.APP_LIST_COLUMNS)
 
 
-class ShowApp(command.ShowOne):
+class ShowApp(_OnApp, command.ShowOne):
     """Show an app."""
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('app', help='App name or id')
-        return parser
 
     def take_action(self, args):
         with common.api_errors():
@@ -110,12 +114,11 @@ class ShowApp(command.ShowOne):
         return common.show(app, common.APP_COLUMNS)
 
 
-class SetApp(command.ShowOne):
+class SetApp(_OnApp, command.ShowOne):
     """Change an app (source and workflow_config merge)."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('app', help='App name or id')
         _add_app_flags(parser)
         return parser
 
@@ -159,12 +162,11 @@ class DeleteApp(command.Command):
             common.wait_for_app_gone(solum, app, stream=sys.stderr)
 
 
-class _StartWorkflow(command.ShowOne):
+class _StartWorkflow(_OnApp, command.ShowOne):
     actions = ()
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('app', help='App name or id')
         parser.add_argument('--wait', action='store_true',
                             help='Stream the log and wait for the end')
         return parser
@@ -212,12 +214,11 @@ class BuildApp(_StartWorkflow):
     actions = ('unittest', 'build')
 
 
-class AppLogs(command.Command):
+class AppLogs(_OnApp, command.Command):
     """Show (or follow) an app's output, or one workflow's log."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('app', help='App name or id')
         parser.add_argument('--workflow', metavar='<N>',
                             help='A workflow\'s log (number or id) instead '
                                  'of the app\'s output')
@@ -252,12 +253,11 @@ class AppLogs(command.Command):
                                           line['line']))
 
 
-class ScaleApp(command.ShowOne):
+class ScaleApp(_OnApp, command.ShowOne):
     """Scale an app to N replicas, or set its autoscaling policy."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('app', help='App name or id')
         parser.add_argument('replicas', nargs='?', type=int, metavar='<N>')
         parser.add_argument('--min', type=int, metavar='<N>',
                             help='Autoscaling: fewest replicas')
@@ -312,12 +312,11 @@ class ScaleApp(command.ShowOne):
         return columns, tuple(result[c] for c in columns)
 
 
-class RollbackApp(command.ShowOne):
+class RollbackApp(_OnApp, command.ShowOne):
     """Redeploy an earlier release without rebuilding."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('app', help='App name or id')
         parser.add_argument('release', nargs='?', type=int,
                             metavar='<release>',
                             help='Release number (default: the previous)')
@@ -333,13 +332,8 @@ class RollbackApp(command.ShowOne):
         return common.show(wf, common.WORKFLOW_COLUMNS)
 
 
-class ListReleases(command.Lister):
+class ListReleases(_OnApp, command.Lister):
     """List an app's releases (every successful or failed deploy)."""
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('app', help='App name or id')
-        return parser
 
     def take_action(self, args):
         with common.api_errors():
@@ -349,13 +343,8 @@ class ListReleases(command.Lister):
                                        'created_at'))
 
 
-class ListWorkflows(command.Lister):
+class ListWorkflows(_OnApp, command.Lister):
     """List an app's workflows."""
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('app', help='App name or id')
-        return parser
 
     def take_action(self, args):
         with common.api_errors():
@@ -363,12 +352,11 @@ class ListWorkflows(command.Lister):
         return common.table(wfs, common.WORKFLOW_LIST_COLUMNS)
 
 
-class ShowWorkflow(command.ShowOne):
+class ShowWorkflow(_OnApp, command.ShowOne):
     """Show one workflow of an app."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('app', help='App name or id')
         parser.add_argument('workflow', help='Workflow number or id')
         return parser
 

@@ -296,17 +296,24 @@ class TestReconcileFirst(base.DbTestCase):
                          logger.output)
 
 
-class TestDeployOrder(base.DbTestCase):
-    """Deploys apply once each, in the order of their workflows, whichever
-    deployer gets which message."""
+class _OneAppOnTheFakeDriver(base.DbTestCase):
+    """One app of project A, and a fake driver with an empty journal."""
 
     def setUp(self):
         super().setUp()
         fake.FakeDriver.reset()
         self.addCleanup(fake.FakeDriver.reset)
-        ctx = solum_context.RequestContext(project_id=PROJECT_A)
-        self.app = db_api.create_app(ctx, {'name': 'hello'})
-        self.wfs = [db_api.create_workflow(ctx, self.app, {
+        self.ctx = solum_context.RequestContext(project_id=PROJECT_A)
+        self.app = db_api.create_app(self.ctx, {'name': 'hello'})
+
+
+class TestDeployOrder(_OneAppOnTheFakeDriver):
+    """Deploys apply once each, in the order of their workflows, whichever
+    deployer gets which message."""
+
+    def setUp(self):
+        super().setUp()
+        self.wfs = [db_api.create_workflow(self.ctx, self.app, {
             'actions': ['deploy'], 'result': {'image': 'img-%d' % n}},
             states.DEPLOYING) for n in (1, 2, 3)]
         self.deployer = manager.DeployerManager(driver=fake.FakeDriver())
@@ -334,16 +341,12 @@ class TestDeployOrder(base.DbTestCase):
                              wf.result['deployed_release'])
 
 
-class TestScaleOrder(base.DbTestCase):
+class TestScaleOrder(_OneAppOnTheFakeDriver):
     """Scale requests apply once each, in the order the API numbered them
     (db.request_scale), to the release active when they run."""
 
     def setUp(self):
         super().setUp()
-        fake.FakeDriver.reset()
-        self.addCleanup(fake.FakeDriver.reset)
-        ctx = solum_context.RequestContext(project_id=PROJECT_A)
-        self.app = db_api.create_app(ctx, {'name': 'hello'})
         self.release = db_api.create_release(None, self.app, {
             'image': 'img', 'config': {}, 'replicas': 1})
         db_api.activate_release(None, self.release.id)

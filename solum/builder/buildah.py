@@ -37,7 +37,11 @@ class _StorageRace(Exception):
 
 # What buildah says when a cached layer it found is gone before it uses
 # it; the build is run again, as it then builds the layer afresh.
-_LAYER_GONE = 'layer not known'
+# What buildah prints when another process's `podman rmi` took a cached
+# layer or intermediate image between "Using cache" and its use.
+_STORAGE_RACE = re.compile(
+    r'layer not known|creating build container: [0-9a-f]{64}: '
+    r'image not known')
 STORAGE_RACE_ATTEMPTS = 3
 
 
@@ -192,7 +196,7 @@ def _buildah(src, containerfile, tag, cli_labels, secret, iid_file, recipe,
                              CONF.builder.build_timeout)
         if e.returncode is None:
             raise BuildError(str(e))
-        race = [line for line in e.tail if _LAYER_GONE in line]
+        race = [line for line in e.tail if _STORAGE_RACE.search(line)]
         if race:
             raise _StorageRace(race[-1].strip())
         limit = group.failure_reason() if group else None

@@ -41,7 +41,18 @@ class TestBuildah(base.TestCase):
         self.assertRaises(ValueError, buildah.label_instruction,
                           {'a': 'x"\nRUN id'})
 
-    def _race_build(self, failures):
+    LAYER_GONE = ['STEP 2/9: USER 1000:1000',
+                  'Error: checking if cached image exists from a '
+                  'previous build: getting top layer info: layer '
+                  'not known']
+    CACHED_IMAGE_GONE = [
+        'STEP 2/12: USER 1000:1000',
+        '--> Using cache ' + '2a' * 32,
+        'Error: identifier is not a container: preparing container for '
+        'next step: creating build container: ' + '2a' * 32 +
+        ': image not known']
+
+    def _race_build(self, failures, tail=LAYER_GONE):
         """buildah.build with buildah failing ``failures`` times as when a
         cached layer is removed under it, then succeeding."""
         workdir = self.useFixture(_tempdir()).path
@@ -53,11 +64,7 @@ class TestBuildah(base.TestCase):
             runs.append(cmd)
             if len(runs) <= failures:
                 raise process.CommandError(
-                    'buildah exited 125', returncode=125, tail=[
-                        'STEP 2/9: USER 1000:1000',
-                        'Error: checking if cached image exists from a '
-                        'previous build: getting top layer info: layer '
-                        'not known'])
+                    'buildah exited 125', returncode=125, tail=tail)
             with open(os.path.join(workdir, 'image-id'), 'w') as f:
                 f.write('sha256:' + 'a' * 64)
             return process.Result(0, [], 0)
@@ -79,6 +86,20 @@ class TestBuildah(base.TestCase):
         self.assertEqual('a' * 64, image_id)
         self.assertEqual(3, len(runs))
         self.assertEqual(2, sum('building again' in x for x in lines))
+
+    def test_a_cached_image_removed_under_the_build_builds_again(self):
+        image_id, runs, lines = self._race_build(
+            failures=1, tail=self.CACHED_IMAGE_GONE)
+        self.assertEqual('a' * 64, image_id)
+        self.assertEqual(2, len(runs))
+
+    def test_a_missing_base_image_is_not_retried(self):
+        error, runs, _lines = self._race_build(failures=5, tail=[
+            'STEP 1/3: FROM localhost/solum/base-x:bookworm',
+            'Error: creating build container: localhost/solum/base-x:'
+            'bookworm: image not known'])
+        self.assertIsInstance(error, buildah.BuildError)
+        self.assertEqual(1, len(runs))
 
     def test_a_storage_race_that_goes_on_fails_with_its_reason(self):
         error, runs, _lines = self._race_build(failures=5)

@@ -17,6 +17,8 @@ from solum.db import types
 JSON_TYPES = ('application/json',)
 YAML_TYPES = ('application/x-yaml', 'application/yaml', 'text/yaml',
               'text/x-yaml')
+# Taken as YAML too, not offered: the Solum v1 client sends plans so.
+YAML_ALIASES = ('x-application/yaml',)
 
 _GIT_SCHEMES = ('https', 'http', 'ssh', 'git', 'file')
 # user@host:path, as git and ssh accept it.
@@ -48,7 +50,9 @@ def parse_body(request, allow_yaml=False):
     """The request body as a Python object, from JSON (or YAML)."""
     content_type = (request.content_type or '').split(';')[0].strip().lower()
     supported = JSON_TYPES + (YAML_TYPES if allow_yaml else ())
-    if content_type and content_type not in supported:
+    is_yaml = allow_yaml and (content_type in YAML_TYPES or
+                              content_type in YAML_ALIASES)
+    if content_type and content_type not in supported and not is_yaml:
         raise exception.UnsupportedMediaType(
             content_type=content_type, supported=', '.join(supported))
     body = request.body
@@ -59,7 +63,7 @@ def parse_body(request, allow_yaml=False):
     except UnicodeDecodeError:
         raise exception.BadRequest(reason='the request body is not UTF-8')
     try:
-        document = _load(text, content_type in YAML_TYPES)
+        document = _load(text, is_yaml)
     except RecursionError:
         raise exception.BadRequest(reason='the request body is nested too '
                                           'deeply')

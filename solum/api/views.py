@@ -1,5 +1,7 @@
 """What the API shows of each resource. Secrets never appear here."""
 
+from solum.common import languagepacks
+
 
 def _time(value):
     return value.isoformat() if value is not None else None
@@ -68,7 +70,9 @@ def workflow(item, base_url, transitions=None):
 
 
 def language_pack(item, base_url):
-    return {
+    """A project's pack (a row) or a built-in one
+    (solum.common.languagepacks.BuiltinPack), in the same shape."""
+    body = {
         'id': item.uuid,
         'uuid': item.uuid,
         'uri': '%s/v1/language_packs/%s' % (base_url, item.uuid),
@@ -83,9 +87,14 @@ def language_pack(item, base_url):
         'status': item.status,
         'reason': item.reason,
         'image_ref': item.image_ref,
+        'builtin': bool(getattr(item, 'builtin', False)),
         'created_at': _time(item.created_at),
         'updated_at': _time(item.updated_at),
     }
+    upstream = getattr(item, 'upstream', {})
+    body.update((field, upstream.get(field))
+                for field in languagepacks.UPSTREAM_FIELDS)
+    return body
 
 
 def plan(item, base_url):

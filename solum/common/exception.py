@@ -87,3 +87,9 @@ class NotAcceptable(SolumException):
 
 class ConfigInvalid(SolumException):
     message = 'Invalid configuration: %(reason)s'
+
+
+class NotSupported(SolumException):
+    """A resource of the v1 API that this deployment does not offer."""
+    message = '%(resource)s are not supported by this deployment: %(reason)s'
+    code = 501

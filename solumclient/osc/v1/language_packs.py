@@ -6,9 +6,9 @@ from osc_lib.command import command
 
 from solumclient.osc.v1 import common
 
-COLUMNS = ('id', 'name', 'status', 'reason', 'source_uri', 'description',
-           'image_ref', 'created_at', 'updated_at')
-LIST_COLUMNS = ('id', 'name', 'status', 'source_uri')
+COLUMNS = ('id', 'name', 'builtin', 'status', 'reason', 'source_uri',
+           'description', 'image_ref', 'created_at', 'updated_at')
+LIST_COLUMNS = ('id', 'name', 'builtin', 'status', 'source_uri')
 
 
 class CreateLanguagePack(command.ShowOne):
@@ -39,11 +39,20 @@ class CreateLanguagePack(command.ShowOne):
 
 
 class ListLanguagePacks(command.Lister):
-    """List custom language packs."""
+    """List language packs: the built-in ones, then the project's."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('--custom', action='store_true',
+                            help="Only the project's custom language packs")
+        return parser
 
     def take_action(self, args):
         with common.api_errors():
             lps = common.client(self.app).language_packs.list()
+        if args.custom:
+            # An API older than built-in listings has no builtin field.
+            lps = [lp for lp in lps if not lp.get('builtin')]
         return common.table(lps, LIST_COLUMNS)
 
 

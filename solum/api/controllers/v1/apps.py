@@ -8,6 +8,7 @@ from oslo_log import log as logging
 from pecan import rest
 
 from solum import conf
+from solum.api import compat
 from solum.api import policy
 from solum.api import render_cache
 from solum.api import schemas
@@ -133,8 +134,8 @@ class AppsController(rest.RestController):
     def post(self):
         context = common.context()
         policy.authorize('solum:apps:create', context)
-        document = validation.validate(
-            validation.parse_body(pecan.request, allow_yaml=True),
+        document = validation.validate(compat.app(
+            validation.parse_body(pecan.request, allow_yaml=True)),
             schemas.APP_CREATE)
         _check_language_pack(document['languagepack'], context.project_id)
         _check_deployer(document)
@@ -159,8 +160,8 @@ class AppsController(rest.RestController):
     def patch(self, ident):
         app = lookup.app(ident, 'solum:apps:update')
         context = common.context()
-        document = validation.validate(
-            validation.parse_body(pecan.request, allow_yaml=True),
+        document = validation.validate(compat.app_update(
+            validation.parse_body(pecan.request, allow_yaml=True)),
             schemas.APP_UPDATE)
         if app.status == states.DELETING:
             raise exception.Conflict(reason='app %s is being deleted' %

@@ -8,6 +8,7 @@ import yaml
 from pecan import rest
 
 from solum import conf
+from solum.api import compat
 from solum.api import policy
 from solum.api import schemas
 from solum.api import validation
@@ -46,8 +47,8 @@ def _get(uuid, rule):
 
 
 def _document():
-    document = validation.validate(
-        validation.parse_body(pecan.request, allow_yaml=True), schemas.PLAN)
+    document = validation.validate(compat.plan(
+        validation.parse_body(pecan.request, allow_yaml=True)), schemas.PLAN)
     for artifact in document.get('artifacts', []):
         validation.validate_git_url(artifact['content']['href'],
                                     field='artifacts.content.href')

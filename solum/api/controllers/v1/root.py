@@ -1,10 +1,18 @@
+"""GET /v1: the version and upstream Solum's platform document."""
+
 import pecan
 
+from solum import version
 from solum.api.controllers.v1 import apps
+from solum.api.controllers.v1 import extensions
 from solum.api.controllers.v1 import language_packs
 from solum.api.controllers.v1 import plans
+from solum.api.controllers.v1 import unsupported
 
-RESOURCES = ('apps', 'language_packs', 'plans')
+# Each has a <resource>_uri in GET /v1, as upstream's platform had; the
+# last three answer 501 (see unsupported).
+RESOURCES = ('apps', 'language_packs', 'plans', 'extensions', 'assemblies',
+             'components', 'services')
 
 
 def describe(base_url):
@@ -19,15 +27,33 @@ def describe(base_url):
     }
 
 
+def platform(base_url):
+    """Upstream's platform fields, for GET /v1."""
+    body = {
+        'uri': '%s/v1' % base_url,
+        'type': 'platform',
+        'name': 'solum',
+        'description': 'Solum: applications from git source to running, '
+                       'scaled and routed containers',
+        'implementation_version': version.version_info.version_string(),
+    }
+    for name in RESOURCES:
+        body['%s_uri' % name] = '%s/v1/%s' % (base_url, name)
+    return body
+
+
 class V1Controller:
     apps = apps.AppsController()
     language_packs = language_packs.LanguagePacksController()
     plans = plans.PlansController()
+    extensions = extensions.ExtensionsController()
+    assemblies = unsupported.UnsupportedController('assemblies')
+    components = unsupported.UnsupportedController('components')
+    services = unsupported.UnsupportedController('services')
 
     @pecan.expose('json')
     def index(self):
         base = pecan.request.base_url
         body = describe(base)
-        for name in RESOURCES:
-            body['%s_uri' % name] = '%s/v1/%s' % (base, name)
+        body.update(platform(base))
         return body

@@ -4,6 +4,7 @@ import pecan
 from pecan import rest
 
 from solum import conf
+from solum.api import compat
 from solum.api import schemas
 from solum.api import validation
 from solum.api import views
@@ -57,8 +58,9 @@ class WorkflowsController(rest.RestController):
     def post(self, app_ident):
         app = lookup.app(app_ident, 'solum:workflows:create')
         context = common.context()
-        document = validation.validate(validation.parse_body(pecan.request),
-                                       schemas.WORKFLOW_CREATE)
+        document = validation.validate(
+            compat.workflow(validation.parse_body(pecan.request)),
+            schemas.WORKFLOW_CREATE)
         if app.status == states.DELETING:
             raise exception.Conflict(reason='app %s is being deleted' %
                                      app.uuid)

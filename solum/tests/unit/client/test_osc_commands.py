@@ -143,8 +143,18 @@ class TestOutputAndErrors(CommandTestCase):
         self.openstack(language_packs.CreateLanguagePack, 'java17',
                        'https://git.example.com/lp.git')
         out, _err = self.openstack(language_packs.ListLanguagePacks, '-f',
-                                   'value', '-c', 'name')
+                                   'value', '-c', 'name', '--custom')
         self.assertEqual('java17\n', out)
+        # Without --custom the built-in packs come first.
+        out, _err = self.openstack(language_packs.ListLanguagePacks, '-f',
+                                   'value', '-c', 'name', '-c', 'builtin')
+        self.assertEqual('python True\nnodejs True\ndockerfile True\n'
+                         'auto True\njava17 False\n', out)
+        out, _err = self.openstack(language_packs.ShowLanguagePack, 'python',
+                                   '-f', 'value', '-c', 'status')
+        self.assertEqual('READY\n', out)
+        self.assertIn('built-in packs cannot be deleted', self.fails(
+            language_packs.DeleteLanguagePack, 'python'))
         self.assertEqual(
             'Language pack nope could not be found (openstack languagepack '
             'list shows them).',

@@ -11,6 +11,9 @@ shapes that mean the same thing as this API's stricter ones:
 * a plan ``version`` of ``"1"`` (a string, as YAML writers often quote it):
   it is the integer 1; any other version stays refused by the schema;
 * an app file without ``version``: upstream defaulted it to 1;
+* an empty ``repo_token`` (the v1 client adds ``repo_token: ''`` to every
+  app file it reads): dropped; a token with a value is refused, because
+  this API keeps no repository credentials in app files;
 * ``project_id`` and ``user_id`` in a body (copied from a resource shown
   earlier): dropped, since the token says who the caller is and a body
   never does.
@@ -64,10 +67,23 @@ def _not_json(name):
     raise ValueError('%s is not a JSON value' % name)
 
 
+def _repo_token(document):
+    if 'repo_token' not in document:
+        return
+    if document['repo_token'] not in (None, ''):
+        raise exception.InvalidInput(
+            reason='repo_token: this API keeps no repository tokens in '
+                   'app files; leave it out (or empty) and give a private '
+                   'repository as an ssh URL, fetched with the app\'s '
+                   'deploy key')
+    del document['repo_token']
+
+
 def app(document):
     """An app file (POST /v1/apps)."""
     if isinstance(document, dict):
         _drop_owner(document)
+        _repo_token(document)
         document.setdefault('version', 1)
     return document
 

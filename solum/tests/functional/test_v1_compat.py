@@ -198,12 +198,17 @@ class TestV1ClientCompatibility(base.FunctionalTestCase):
         other = self.http.get(self.url('/v1/apps/hello'), timeout=30,
                               headers={'X-Project-Id': 'someone-else'})
         self.assertEqual(404, other.status_code)
-        # A remaining difference (doc/source/api/index.rst): the v1
-        # client's repo_token (a GitHub token for its webhook set-up) is
-        # an unknown field here.
+        # The v1 client's empty repo_token is dropped; a real token is
+        # refused (this API keeps no repository tokens in app files).
+        app = self.call('POST', '/v1/apps', 201,
+                        json=dict(APP, name='with-token', repo_token='')
+                        ).json()
+        self.assertNotIn('repo_token', app)
         resp = self.call('POST', '/v1/apps', 400,
-                         json=dict(APP, name='with-token', repo_token=''))
+                         json=dict(APP, name='with-token2',
+                                   repo_token='ghp_secret'))
         self.assertIn('repo_token', self.assertFault(resp))
+        self.assertNotIn('ghp_secret', resp.text)
 
     def test_extensions_and_unsupported_resources(self):
         found = self.call('GET', '/v1/extensions', 200).json()

@@ -162,9 +162,21 @@ class TestTolerantBodies(base.APITestCase):
         self.assertIn('version', resp.json['faultstring'])
         resp = self.create_app(name='v1s', body={'version': '1'}, status=400)
         self.assertIn('version', resp.json['faultstring'])
-        resp = self.create_app(name='rt', body={'repo_token': ''},
+        resp = self.create_app(name='rt', body={'repo_token': 'ghp_x'},
+                               status=400)
+        self.assertIn('repo_token: this API keeps no repository tokens',
+                      resp.json['faultstring'])
+        self.assertNotIn('ghp_x', resp.json['faultstring'])
+        resp = self.create_app(name='rt', body={'repo_tokens': ''},
                                status=400)
         self.assertIn('unknown field', resp.json['faultstring'])
+
+    def test_app_empty_repo_token_of_the_v1_client_accepted(self):
+        for name, token in (('rt-empty', ''), ('rt-null', None)):
+            app = self.create_app(name=name, body={'repo_token': token}
+                                  ).json
+            self.assertEqual(name, app['name'])
+            self.assertNotIn('repo_token', app)
 
 
 class TestBuiltinLanguagePacks(base.APITestCase):

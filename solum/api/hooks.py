@@ -18,7 +18,7 @@ class ContextHook(hooks.PecanHook):
 
     def before(self, state):
         environ = state.request.environ
-        if auth.is_public(state.request.path):
+        if auth.is_public(state.request.path_info):
             return
         if environ.get('HTTP_X_IDENTITY_STATUS') != 'Confirmed':
             raise exception.NotAuthenticated()
@@ -47,8 +47,12 @@ class NoMethodOverrideHook(hooks.PecanHook):
 
 
 class BaseURLHook(hooks.PecanHook):
+    """The base of the links in responses: the public endpoint, or the
+    URL the request came to, with the prefix the API is mounted under
+    (SCRIPT_NAME, e.g. /application_deployment behind a web server)."""
+
     def before(self, state):
-        base = CONF.api.public_endpoint or state.request.host_url
+        base = CONF.api.public_endpoint or state.request.application_url
         state.request.base_url = base.rstrip('/')
 
 

@@ -1,0 +1,1 @@
+"""WSGI applications for web servers to import (uWSGI ``module``)."""

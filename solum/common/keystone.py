@@ -1,6 +1,7 @@
 """Keystone: the service user's session and the trusts apps are built and
 deployed through."""
 
+import re
 import threading
 
 from keystoneauth1 import exceptions as ks_exc
@@ -44,8 +45,15 @@ def service_session():
 
 
 def _auth_url():
+    """Keystone's v3 URL. [service_auth] auth_url may be versionless (as
+    DevStack writes it: http://host/identity), which the generic password
+    plugin resolves by discovery; trusts and trust-scoped tokens are made
+    on /v3 itself."""
     _service_plugin()  # loading the plugin registers its options
-    return CONF[service_auth.GROUP].auth_url.rstrip('/')
+    url = CONF[service_auth.GROUP].auth_url.rstrip('/')
+    if not re.search(r'/v3(\.\d+)?$', url):
+        url += '/v3'
+    return url
 
 
 def trusts_enabled():

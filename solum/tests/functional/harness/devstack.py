@@ -245,14 +245,14 @@ class DevStackRunner:
         """What DevStack's unstack/clean leaves for the next stack.sh
         (Keystone entries, the vhost) is this runner's, not the plugin's:
         removed here."""
-        for endpoint in self.catalog_entries():
-            self.openstack('endpoint', 'delete', endpoint['ID'])
-        self.openstack('region', 'delete', self.region)
-        self.openstack('user', 'delete', self.name)
         self._rabbitmqctl('delete_vhost', self.vhost)
         subprocess.run(['mysql', '-uroot', '-h127.0.0.1', '-e',
                         'DROP DATABASE IF EXISTS %s' % self.db_name],
                        capture_output=True, timeout=60, check=False)
+        for endpoint in self.catalog_entries():
+            self.openstack('endpoint', 'delete', endpoint['ID'])
+        self.openstack('region', 'delete', self.region)
+        self.openstack('user', 'delete', self.name)
 
     def databases(self):
         proc = subprocess.run(

@@ -137,6 +137,10 @@ class Replicas:
         names = [r.name for r in replicas]
         netns = self.podman.netns(names) if CONF.deployer.router_netns \
             else {}
+        # A namespace gone from under a replica that still runs: reached
+        # at its published port instead (HAProxy cannot enter it).
+        netns = {n: ns for n, ns in netns.items()
+                 if router_config.netns_exists(ns)}
         target_port = container_port(release.config)
         return [(r.name, r.port, netns.get(r.name), target_port)
                 for r in replicas]

@@ -15,6 +15,7 @@ inside their network namespace (router_config) are added with one
 """
 
 import os
+import re
 import socket
 import subprocess
 import threading
@@ -29,8 +30,27 @@ CONF = conf.CONF
 LOG = logging.getLogger(__name__)
 
 
+# How often a reload is tried, leaving out servers in network namespaces
+# HAProxy cannot open (each try drops the ones it named).
+RELOAD_ATTEMPTS = 3
+
+_NO_NETNS = re.compile(r"Cannot open namespace '([^']+)'")
+_ALERT = re.compile(r'\[ALERT\]\s*(?:\(\d+\)\s*:\s*)?(.*)')
+
+
 class RouterError(Exception):
     pass
+
+
+def first_alert(output, limit=300):
+    """One line of HAProxy's (multi-line) output saying why it failed:
+    the first [ALERT] without its level and pid, else the last line."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for line in lines:
+        match = _ALERT.match(line)
+        if match:
+            return match.group(1)[:limit]
+    return lines[-1][:limit] if lines else 'no output'
 
 
 def parse_stat(text):
@@ -101,6 +121,35 @@ class Router:
                     pass
 
     def _write_and_reload(self):
+        """Render the model, check it and (re)start HAProxy with it.
+
+        A server whose network namespace is gone (its replica vanished)
+        would make HAProxy refuse the whole configuration, for every
+        app: such servers leave the model first (healing replaces their
+        replicas), and when HAProxy still cannot open a namespace (gone
+        in between), the ones it names are left out and it is tried
+        again, up to RELOAD_ATTEMPTS times.
+        """
+        for attempt in range(1, RELOAD_ATTEMPTS + 1):
+            self._leave_out(router_config.vanished_netns(self.backends))
+            doing, result, old = self._try_reload()
+            if result.returncode == 0:
+                break
+            output = (result.stdout + result.stderr).strip()
+            LOG.error('%s (attempt %d of %d), HAProxy said:\n%s', doing,
+                      attempt, RELOAD_ATTEMPTS, output)
+            culprits = set(_NO_NETNS.findall(output))
+            if not culprits or attempt == RELOAD_ATTEMPTS:
+                raise RouterError('%s: %s' % (doing, first_alert(output)))
+            self._leave_out(culprits)
+        self._wait_ready(old)
+        self._netns_slots = {
+            (b.name, srv['slot']) for b in self.backends.values()
+            for srv in b.servers.values() if srv.get('netns')}
+
+    def _try_reload(self):
+        """Check the rendered configuration and start HAProxy with it:
+        (what failed, the failing or last result, the old pids)."""
         text = router_config.render(self.backends, self.host, self.port,
                                     self.socket_path)
         tmp = self.config_path + '.new'
@@ -108,8 +157,7 @@ class Router:
             f.write(text)
         check = self._haproxy(['-c', '-f', tmp])
         if check.returncode != 0:
-            raise RouterError('invalid router configuration: %s' % (
-                check.stdout + check.stderr).strip()[-2000:])
+            return 'invalid router configuration', check, []
         os.replace(tmp, self.config_path)
         old = self.pids()
         argv = ['-D', '-f', self.config_path, '-p', self.pid_path]
@@ -117,14 +165,21 @@ class Router:
             if os.path.exists(self.socket_path):
                 argv += ['-x', self.socket_path]
             argv += ['-sf'] + [str(p) for p in old]
-        result = self._haproxy(argv)
-        if result.returncode != 0:
-            raise RouterError('starting HAProxy failed: %s' %
-                              result.stderr.strip()[-2000:])
-        self._wait_ready(old)
-        self._netns_slots = {
-            (b.name, srv['slot']) for b in self.backends.values()
-            for srv in b.servers.values() if srv.get('netns')}
+        return 'starting HAProxy failed', self._haproxy(argv), old
+
+    def _leave_out(self, namespaces):
+        """Take the servers rendered in these (vanished) network
+        namespaces out of the model."""
+        if not namespaces:
+            return
+        for backend in self.backends.values():
+            for name, srv in list(backend.servers.items()):
+                if srv.get('netns') in namespaces:
+                    LOG.warning('Replica %s (backend %s): its network '
+                                'namespace %s is gone; left out of the '
+                                'router until healing replaces it', name,
+                                backend.name, srv['netns'])
+                    del backend.servers[name]
 
     def _wait_ready(self, old, timeout=10):
         deadline = time.monotonic() + timeout

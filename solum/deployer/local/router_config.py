@@ -18,11 +18,16 @@ at a fifth of the rate of configured servers (no idle connection reuse:
 a new server connection per request).
 """
 
+import os
 import re
 
 from solum import conf
 
 CONF = conf.CONF
+
+# Where the named network namespaces live (``ip netns``, Podman's
+# SandboxKey, HAProxy's ``namespace``); tests point it elsewhere.
+NETNS_DIR = '/run/netns'
 
 _SAFE = re.compile(r'[A-Za-z0-9_.:-]+')
 
@@ -76,6 +81,19 @@ class Backend:
     def same_route(self, other):
         return (self.host, self.path_prefix, self.health_path) == (
             other.host, other.path_prefix, other.health_path)
+
+
+def netns_exists(name):
+    return os.path.exists(os.path.join(NETNS_DIR, name))
+
+
+def vanished_netns(backends):
+    """The network namespaces servers of ``backends`` are rendered in
+    that no longer exist (their replica is gone or going): HAProxy
+    refuses a whole configuration naming one."""
+    return {srv['netns'] for b in backends.values()
+            for srv in b.servers.values()
+            if srv.get('netns') and not netns_exists(srv['netns'])}
 
 
 def render(backends, bind_host, bind_port, socket_path, threads=None):

@@ -1,6 +1,7 @@
 """Fakes of Podman and the router for the local driver's unit tests,
 their common test base, and a router backend for the router's tests."""
 
+import os
 import types
 
 from solum.common import images
@@ -28,7 +29,11 @@ def router_backend(name='app_1', servers=None):
 
 
 class FakePodman:
-    def __init__(self):
+    """``netns_dir``: where each running container's network namespace
+    appears (router_config.NETNS_DIR in the tests), removed with it."""
+
+    def __init__(self, netns_dir=None):
+        self.netns_dir = netns_dir
         self.containers = {}   # name -> dict as podman ps --format json
         self.runs = []
         self.removed = []
@@ -45,6 +50,8 @@ class FakePodman:
         self.containers[name] = {'Names': [name], 'State': state,
                                  'Labels': {k: str(v) for k, v in
                                             labels.items()}}
+        if self.netns_dir and state == 'running':
+            open(os.path.join(self.netns_dir, 'netns-' + name), 'w').close()
         return name
 
     def ps(self, labels=None):
@@ -60,6 +67,11 @@ class FakePodman:
         for name in names:
             self.removed.append(name)
             self.containers.pop(name, None)
+            if self.netns_dir:
+                try:
+                    os.unlink(os.path.join(self.netns_dir, 'netns-' + name))
+                except FileNotFoundError:
+                    pass
 
     def logs(self, name, tail=None, since=None, timestamps=True):
         if timestamps:
@@ -125,7 +137,10 @@ class LocalDriverTestCase(base.TestCase):
         super().setUp()
         self.conf.config(host='node-1')
         self.conf.config(health_timeout=1, group='deployer')
-        self.podman = FakePodman()
+        self.netns_dir = os.path.join(self.state_path, 'netns')
+        os.makedirs(self.netns_dir)
+        self.patch(router_config, 'NETNS_DIR', self.netns_dir)
+        self.podman = FakePodman(self.netns_dir)
         self.router = FakeRouter()
         self.driver = driver.LocalDriver(podman=self.podman,
                                          router=self.router)

@@ -1,6 +1,7 @@
 """Reconcile at start and healing of the local driver (healing.py)."""
 
 import contextlib
+import os
 
 from solum.deployer import driver as base_driver
 from solum.deployer.local import driver
@@ -91,3 +92,17 @@ class TestHealing(fakes.LocalDriverTestCase):
         self.assertEqual([(APP.uuid, False)], calls)
         self.assertIn(crashed, self.servers())
         self.assertIn(crashed, self.podman.containers)
+
+    def test_a_replica_whose_namespace_vanished_is_routed_again(self):
+        rel = release(1)
+        self.driver.deploy(base_driver.Target(APP, rel, 2))
+        gone, kept = self.servers()
+        # Its namespace vanished and the router left it out.
+        os.unlink(os.path.join(self.netns_dir, 'netns-' + gone))
+        backend = self.router.backends[replicas.backend_name(APP)]
+        del backend.servers[gone]
+        self.driver.heal([base_driver.Target(APP, rel, 2)])
+        # Still running: reached at its published port now.
+        self.assertEqual(sorted([gone, kept]), self.servers())
+        self.assertIsNone(backend.servers[gone]['netns'])
+        self.assertEqual('netns-' + kept, backend.servers[kept]['netns'])

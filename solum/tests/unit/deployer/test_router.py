@@ -3,6 +3,7 @@ a fake admin socket."""
 
 import os
 import socket
+import subprocess
 import tempfile
 import threading
 
@@ -198,3 +199,132 @@ class TestRuntimeAPI(base.TestCase):
                           'scur': '0', 'status': 'UP', 'stot': '5'},
                          self.router.backend_stats('app_1'))
         self.assertEqual({}, self.router.backend_stats('app_2'))
+
+
+# What HAProxy 2.6 prints when a server's namespace is gone.
+NO_NETNS = (
+    "[NOTICE]   (22592) : haproxy version is 2.6.12-1+deb12u4\n"
+    "[NOTICE]   (22592) : path to executable is /usr/sbin/haproxy\n"
+    "[ALERT]    (22592) : config : [/r/haproxy.cfg.new:61] : "
+    "'server app_1/s2' : Cannot open namespace '%s'.\n"
+    "[ALERT]    (22592) : config : Error(s) found in configuration file "
+    ": /r/haproxy.cfg.new\n"
+    "[ALERT]    (22592) : config : Fatal errors found in configuration.\n")
+
+
+class TestFirstAlert(base.TestCase):
+
+    def test_the_first_alert_without_level_and_pid(self):
+        self.assertEqual(
+            "config : [/r/haproxy.cfg.new:61] : 'server app_1/s2' : "
+            "Cannot open namespace 'netns-b'.",
+            router.first_alert(NO_NETNS % 'netns-b'))
+
+    def test_no_alert_the_last_line(self):
+        self.assertEqual('bind: Address in use',
+                         router.first_alert('starting\nbind: Address in use'
+                                            '\n\n'))
+        self.assertEqual('no output', router.first_alert(''))
+        self.assertEqual(300, len(router.first_alert('[ALERT] ' + 'x' * 999)))
+
+
+class FakeHAProxy:
+    """Stands in for the haproxy executable: ``checks`` are the outputs of
+    the next ``-c`` runs (None: valid), every start succeeds."""
+
+    def __init__(self, checks=()):
+        self.checks = list(checks)
+        self.configs = []
+        self.starts = 0
+
+    def __call__(self, args):
+        if args[0] == '-c':
+            with open(args[2]) as f:
+                self.configs.append(f.read())
+            out = self.checks.pop(0) if self.checks else None
+            return subprocess.CompletedProcess(args, 1 if out else 0,
+                                               '', out or '')
+        self.starts += 1
+        return subprocess.CompletedProcess(args, 0, '', '')
+
+
+class TestVanishedNamespaces(base.TestCase):
+    """A server whose network namespace is gone never makes the router
+    refuse its configuration (for every app)."""
+
+    def setUp(self):
+        super().setUp()
+        self.netns_dir = os.path.join(self.state_path, 'netns')
+        os.makedirs(self.netns_dir)
+        self.patch(router.router_config, 'NETNS_DIR', self.netns_dir)
+        self.router = router.Router(
+            state_dir=os.path.join(self.state_path, 'router'))
+        os.makedirs(self.router.state_dir)
+        self.router._wait_ready = lambda old: None
+        backend = _backend()
+        for name, slot in (('a', 1), ('b', 2)):
+            backend.servers[name] = {'port': 4000 + slot, 'state': 'ready',
+                                     'slot': slot, 'netns': 'netns-' + name,
+                                     'target_port': 8080}
+        self.router.backends['app_1'] = backend
+        self.router.backends['app_2'] = _backend('app_2', {
+            'c': {'port': 4009, 'state': 'ready', 'slot': 1}})
+
+    def netns(self, *names):
+        for name in names:
+            open(os.path.join(self.netns_dir, name), 'w').close()
+
+    def test_vanished_namespaces(self):
+        self.netns('netns-a')
+        self.assertEqual({'netns-b'},
+                         router.router_config.vanished_netns(
+                             self.router.backends))
+
+    def test_a_server_in_a_vanished_namespace_is_left_out(self):
+        self.netns('netns-a')
+        self.router._haproxy = haproxy = FakeHAProxy()
+        self.router._write_and_reload()
+        self.assertEqual(1, haproxy.starts)
+        self.assertIn('namespace netns-a ', haproxy.configs[0])
+        self.assertNotIn('netns-b', haproxy.configs[0])
+        self.assertEqual(['a'], list(self.router.backends['app_1'].servers))
+        self.assertEqual(['c'], list(self.router.backends['app_2'].servers))
+        self.assertEqual({('app_1', 1)}, self.router._netns_slots)
+
+    def test_a_namespace_gone_in_between_is_left_out_and_retried(self):
+        # Both exist when looked at; HAProxy cannot open one of them.
+        self.netns('netns-a', 'netns-b')
+        self.router._haproxy = haproxy = FakeHAProxy([NO_NETNS % 'netns-b'])
+        self.router._write_and_reload()
+        self.assertEqual(2, len(haproxy.configs))
+        self.assertIn('netns-b', haproxy.configs[0])
+        self.assertNotIn('netns-b', haproxy.configs[1])
+        self.assertEqual(1, haproxy.starts)
+        self.assertEqual(['a'], list(self.router.backends['app_1'].servers))
+
+    def test_retries_are_bounded_and_the_reason_is_one_line(self):
+        self.netns('netns-a', 'netns-b')
+        self.router._haproxy = haproxy = FakeHAProxy(
+            [NO_NETNS % 'netns-b', NO_NETNS % 'netns-a', NO_NETNS % 'x'])
+        e = self.assertRaises(router.RouterError,
+                              self.router._write_and_reload)
+        self.assertEqual(router.RELOAD_ATTEMPTS, len(haproxy.configs))
+        self.assertEqual(0, haproxy.starts)
+        self.assertEqual(
+            "invalid router configuration: config : "
+            "[/r/haproxy.cfg.new:61] : 'server app_1/s2' : Cannot open "
+            "namespace 'x'.", str(e))
+        self.assertNotIn('\n', str(e))
+
+    def test_another_error_is_not_retried(self):
+        self.netns('netns-a', 'netns-b')
+        self.router._haproxy = haproxy = FakeHAProxy([
+            '[ALERT]    (1) : config : parsing [x:3] : unknown keyword\n'
+            '[ALERT]    (1) : config : Fatal errors found.\n'])
+        e = self.assertRaises(router.RouterError,
+                              self.router._write_and_reload)
+        self.assertEqual(1, len(haproxy.configs))
+        self.assertEqual('invalid router configuration: config : parsing '
+                         '[x:3] : unknown keyword', str(e))
+        self.assertEqual(['a', 'b'],
+                         list(self.router.backends['app_1'].servers))

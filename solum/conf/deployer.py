@@ -14,6 +14,15 @@ opts = [
                 help='Other drivers an app may choose with its '
                      'parameters.deployer (for example "heat" next to a '
                      'default "local"); empty: every app uses driver.'),
+    cfg.StrOpt('host_label',
+               help='Label (solum.host) of the replicas the local driver '
+                    'runs: they are this installation\'s, and containers '
+                    'of other labels are never touched. Empty: '
+                    '"<[DEFAULT] host>-<8 hex digits>", generated once and '
+                    'kept in $state_path/deployer-host-label, so that '
+                    'several Solums on one machine keep to themselves; an '
+                    'installation made before that file existed keeps '
+                    '[DEFAULT] host.'),
     cfg.StrOpt('podman', default='podman',
                help='Podman executable of the local driver.'),
     cfg.StrOpt('haproxy', default='haproxy',

@@ -76,11 +76,12 @@ class Bench:
                     '[api]\nhost = 127.0.0.1\nport = %d\n'
                     '[deployer]\nrouter_port = %d\ncheck_interval = 2\n'
                     'memory = 256m\ncpus = %s\nrouter_threads = %d\n'
+                    'host_label = %s\n'
                     '[security]\nsecret_key = '
                     'cw_0x689RpI-jtRR7oE8h_eJsKHnqhYlCk1ppHSkESI=\n' % (
                         self.state, self.host_label, self.api_port,
                         self.router_port, self.args.app_cpus,
-                        self.args.router_threads))
+                        self.args.router_threads, self.host_label))
         log = open(os.path.join(self.state, 'solum-all.log'), 'ab')  # noqa: SIM115
         self.process = subprocess.Popen(
             [os.path.join(BIN, 'solum-all'), '--config-file', config],

@@ -13,6 +13,7 @@ import uuid
 
 from solum import conf
 from solum.deployer import driver as base
+from solum.deployer.local import installation
 from solum.deployer.local import podman as podman_mod
 from solum.deployer.local import router_config
 
@@ -121,7 +122,7 @@ class Replicas:
 
     def labels(self, app=None):
         """The labels of this host's replicas (of ``app``)."""
-        labels = {L_MANAGED: 'true', L_HOST: CONF.host}
+        labels = {L_MANAGED: 'true', L_HOST: installation.host_label()}
         if app is not None:
             labels[L_APP] = app.uuid
         return labels

@@ -143,6 +143,10 @@ class FunctionalTestCase(testtools.TestCase):
     # Tests of the API and the workflow machinery deploy nothing real;
     # end-to-end tests set 'local' (and clean up their containers).
     deployer_driver = 'fake'
+    # False: the configuration names no [DEFAULT] host and no [deployer]
+    # host_label, as a user's would (the installation's default
+    # identity); True: both are ft-<suffix>, what cleanups look for.
+    own_host_label = True
 
     def setUp(self):
         super().setUp()
@@ -173,7 +177,7 @@ class FunctionalTestCase(testtools.TestCase):
                 'state_path = %(state)s\n'
                 'rpc_transport = %(rpc)s\n'
                 'transport_url = %(rabbit)s\n'
-                'host = ft-%(suffix)s\n'
+                '%(host)s'
                 '[database]\n'
                 'connection = %(db)s\n'
                 '[api]\n'
@@ -187,6 +191,7 @@ class FunctionalTestCase(testtools.TestCase):
                 '[deployer]\n'
                 'topic = solum-deployer-%(suffix)s\n'
                 'driver = %(driver)s\n'
+                '%(host_label)s'
                 'router_port = %(router_port)d\n'
                 '[security]\n'
                 'secret_key = cw_0x689RpI-jtRR7oE8h_eJsKHnqhYlCk1ppHSkESI=\n'
@@ -194,7 +199,11 @@ class FunctionalTestCase(testtools.TestCase):
                    'rpc': self.rpc_transport, 'rabbit': RABBIT_URL,
                    'suffix': self.suffix, 'db': self.db.url,
                    'port': self.api_port, 'driver': self.deployer_driver,
-                   'router_port': self.router_port})
+                   'router_port': self.router_port,
+                   'host': ('host = ft-%s\n' % self.suffix
+                            if self.own_host_label else ''),
+                   'host_label': ('host_label = ft-%s\n' % self.suffix
+                                  if self.own_host_label else '')})
             f.write(self.extra_config())
 
     def run_command(self, *argv):

@@ -60,9 +60,9 @@ class TestQuickstart(testtools.TestCase):
             f.write('[DEFAULT]\nauth_strategy = noauth\nstate_path = %s\n'
                     'rpc_transport = local\nhost = %s\n'
                     '[api]\nhost = 127.0.0.1\nport = %d\n'
-                    '[deployer]\nrouter_port = %d\n' % (
+                    '[deployer]\nrouter_port = %d\nhost_label = %s\n' % (
                         self.state, self.host_label, self.api_port,
-                        self.router_port))
+                        self.router_port, self.host_label))
         self.addCleanup(self.cleanup)
 
     def quickstart(self):

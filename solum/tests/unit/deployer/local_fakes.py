@@ -136,6 +136,7 @@ class LocalDriverTestCase(base.TestCase):
     def setUp(self):
         super().setUp()
         self.conf.config(host='node-1')
+        self.conf.config(host_label='node-1', group='deployer')
         self.conf.config(health_timeout=1, group='deployer')
         self.netns_dir = os.path.join(self.state_path, 'netns')
         os.makedirs(self.netns_dir)

@@ -54,17 +54,21 @@ class LocalDriver(base.Driver):
             self.router.start()
         new = self._replicas.start_healthy(app, release,
                                            max(target.replicas, 1))
+        old = [r for r in self.replicas(app)
+               if r.release_uuid != release.uuid]
         try:
+            # The earlier release is drained as the new one joins (one
+            # reload): no new request reaches it once the new one serves.
             self.router.ensure_backend(
                 replicas_mod.backend_for(app, release),
-                self._replicas.routes(new, release))
+                self._replicas.routes(new, release),
+                drain=[r.name for r in old])
             if on_serving is not None:
                 on_serving()
         except Exception:
+            self._undrain(app, old)
             self._replicas.retire(app, new)
             raise
-        old = [r for r in self.replicas(app)
-               if r.release_uuid != release.uuid]
         try:
             self._replicas.retire(app, old)
         except Exception as e:
@@ -72,6 +76,15 @@ class LocalDriver(base.Driver):
             LOG.warning('Stopping the earlier replicas of app %s failed: '
                         '%s', app.uuid, e)
         return self.app_url(app)
+
+    def _undrain(self, app, replicas):
+        """The deploy failed: the earlier release serves on."""
+        try:
+            self.router.add_servers(replicas_mod.backend_name(app), [],
+                                    ready=[r.name for r in replicas])
+        except Exception as e:
+            LOG.warning('Serving the earlier replicas of app %s again '
+                        'failed: %s (the next heal does)', app.uuid, e)
 
     def scale(self, target):
         app, release = target.app, target.release

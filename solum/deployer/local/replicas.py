@@ -153,9 +153,8 @@ class Replicas:
 
     def retire(self, app, replicas):
         """Take replicas out of the router (drained), then remove them."""
-        name = backend_name(app)
-        for replica in replicas:
-            self.router.remove_server(name, replica.name)
+        self.router.remove_servers(backend_name(app),
+                                   [r.name for r in replicas])
         self.podman.remove([r.name for r in replicas])
 
     # ------------------------------------------------------- starting

@@ -80,6 +80,8 @@ class Router:
         # (backend, slot) rendered with a namespace in the running
         # HAProxy: the runtime API cannot take that namespace away.
         self._netns_slots = set()
+        # Processes replaced by a reload, until they have finished.
+        self._replaced = set()
         self._lock = threading.RLock()
 
     # -------------------------------------------------------- process
@@ -143,6 +145,7 @@ class Router:
                 raise RouterError('%s: %s' % (doing, first_alert(output)))
             self._leave_out(culprits)
         self._wait_ready(old)
+        self._replaced.update(old)
         self._netns_slots = {
             (b.name, srv['slot']) for b in self.backends.values()
             for srv in b.servers.values() if srv.get('netns')}
@@ -220,21 +223,23 @@ class Router:
 
     # -------------------------------------------------------- backends
 
-    def ensure_backend(self, backend, replicas=()):
+    def ensure_backend(self, backend, replicas=(), drain=()):
         """Add or change a backend (reload); keeps its servers.
-        ``replicas``, as add_servers takes them, join it: in the same
-        reload when there is one (a first deploy reloads once)."""
+        ``replicas``, as add_servers takes them, join it and the servers
+        named in ``drain`` (the release they replace) are drained: in the
+        same reload when there is one (a first deploy reloads once)."""
         with self._lock:
             current = self.backends.get(backend.name)
             if current is not None and current.same_route(backend):
-                if replicas:
-                    self.add_servers(backend.name, replicas)
+                if replicas or drain:
+                    self.add_servers(backend.name, replicas, drain)
                 return False
             if current is not None:
                 backend.servers = current.servers
                 backend.slots = max(backend.slots, current.slots)
             for replica in replicas:
                 backend.place(*replica)
+            self._mark(backend, drain, 'drain')
             self.backends[backend.name] = backend
             self._write_and_reload()
             return True
@@ -253,15 +258,19 @@ class Router:
             raise RouterError('%s: %s' % (line, out))
         return out
 
-    def add_servers(self, backend_name, replicas):
+    def add_servers(self, backend_name, replicas, drain=(), ready=()):
         """Put (healthy) replicas, ``(name, port, netns, target_port)``,
-        into free slots of their backend.
+        into free slots of their backend, and drain the servers named in
+        ``drain`` at the same time (a deploy: the new release takes every
+        new request as soon as it serves).
 
         A replica with a network namespace is reached inside it, at its
         own ``target_port`` (HAProxy's ``namespace``); the runtime API
         cannot change a server's namespace, so those are added with one
-        reload for all of them. The others, at their published loopback
-        ``port``, take their slots through the runtime API.
+        reload for all of them (the drained ones rendered so). The
+        others, at their published loopback ``port``, take their slots
+        through the runtime API. Servers named in ``ready`` (drained by a
+        deploy that failed) serve again.
         """
         with self._lock:
             backend = self.backends[backend_name]
@@ -271,6 +280,10 @@ class Router:
                 reload = reload or grew or bool(netns) or \
                     (backend_name, slot) in self._netns_slots
                 runtime.append((name, slot, port))
+            changed = [(n, slot, 'drain') for n, slot in
+                       self._mark(backend, drain, 'drain')]
+            changed += [(n, slot, 'ready') for n, slot in
+                        self._mark(backend, ready, 'ready')]
             if reload:
                 self._write_and_reload()
                 return
@@ -284,6 +297,23 @@ class Router:
                         'set server %s state ready' % where,
                         'set server %s health up' % where]):
                     return
+            for name, slot, state in changed:
+                if not self._runtime_or_reload(name, 'Changing', [
+                        'set server %s/s%d state %s' % (backend_name, slot,
+                                                        state)]):
+                    return
+
+    @staticmethod
+    def _mark(backend, names, state):
+        """Set these servers of ``backend`` to ``state`` ('drain' or
+        'ready') in the model: [(name, slot)] of those it has."""
+        marked = []
+        for name in names:
+            server = backend.servers.get(name)
+            if server is not None:
+                server['state'] = state
+                marked.append((name, server['slot']))
+        return marked
 
     def _runtime_or_reload(self, name, doing, commands):
         """Run ``commands`` on the runtime API; when one fails, reload the
@@ -309,33 +339,61 @@ class Router:
                           (backend_name, server['slot']))
 
     def remove_server(self, backend_name, name, drain_timeout=None):
-        """Drain, wait for the replica's requests to finish, free its
-        slot."""
+        self.remove_servers(backend_name, [name], drain_timeout)
+
+    def remove_servers(self, backend_name, names, drain_timeout=None):
+        """Drain, wait for the replicas' requests to finish, free their
+        slots; the replicas may be stopped afterwards.
+
+        Waiting also covers the HAProxy processes a reload replaced: one
+        still finishing its connections routes a keep-alive client's next
+        request to the servers it knows, the old release's among them, so
+        those must not be stopped under it (an HTTP 503).
+        """
         if drain_timeout is None:
             drain_timeout = CONF.deployer.drain_timeout
         with self._lock:
             backend = self.backends.get(backend_name)
-            if backend is None or name not in backend.servers:
-                return
-            try:
-                self.drain_server(backend_name, name)
-            except RouterError as e:
-                LOG.warning('Draining %s failed: %s', name, e)
+            names = [n for n in names if backend is not None and
+                     n in backend.servers]
+            for name in names:
+                if backend.servers[name]['state'] == 'drain':
+                    continue   # in the reload that added its successors
+                try:
+                    self.drain_server(backend_name, name)
+                except RouterError as e:
+                    LOG.warning('Draining %s failed: %s', name, e)
+        if not names:
+            return
         deadline = time.monotonic() + drain_timeout
         while time.monotonic() < deadline:
-            row = self.server_stats(backend_name).get(name, {})
-            if not int(row.get('scur') or 0):
+            stats = self.server_stats(backend_name)
+            busy = [n for n in names
+                    if int(stats.get(n, {}).get('scur') or 0)]
+            if not busy and not self.replaced_processes():
                 break
-            time.sleep(0.05)
+            time.sleep(0.02)
         with self._lock:
             backend = self.backends.get(backend_name)
-            if backend is None or name not in backend.servers:
+            if backend is None:
                 return
-            server = backend.servers.pop(name)
-            where = '%s/s%d' % (backend_name, server['slot'])
-            self._runtime_or_reload(name, 'Removing', [
-                'set server %s state maint' % where,
-                'shutdown sessions server %s' % where])
+            for name in names:
+                server = backend.servers.pop(name, None)
+                if server is None:
+                    continue
+                where = '%s/s%d' % (backend_name, server['slot'])
+                if not self._runtime_or_reload(name, 'Removing', [
+                        'set server %s state maint' % where,
+                        'shutdown sessions server %s' % where]):
+                    return
+
+    def replaced_processes(self):
+        """The HAProxy processes replaced by reloads that still finish
+        their connections."""
+        with self._lock:
+            self._replaced = {p for p in self._replaced
+                              if self._is_haproxy(p)}
+            return set(self._replaced)
 
     # ------------------------------------------------------ statistics
 

@@ -99,27 +99,37 @@ class FakeRouter:
     def start(self):
         self.started += 1
 
-    def ensure_backend(self, backend, replicas=()):
+    def ensure_backend(self, backend, replicas=(), drain=()):
         current = self.backends.get(backend.name)
         if current is not None:
             backend.servers = current.servers
         self.backends[backend.name] = backend
-        if replicas:
-            self.add_servers(backend.name, replicas)
+        if replicas or drain:
+            self.add_servers(backend.name, replicas, drain)
 
     def remove_backend(self, name):
         self.backends.pop(name, None)
         self.events.append(('remove_backend', name))
 
-    def add_servers(self, backend, replicas):
+    def add_servers(self, backend, replicas, drain=(), ready=()):
+        servers = self.backends[backend].servers
         for name, port, netns, target_port in replicas:
-            self.backends[backend].servers[name] = {
+            servers[name] = {
                 'port': port, 'netns': netns, 'target_port': target_port}
             self.events.append(('add', name))
+        for names, state in ((drain, 'drain'), (ready, 'ready')):
+            for name in names:
+                if name in servers:
+                    servers[name]['state'] = state
+                    self.events.append((state, name))
 
     def remove_server(self, backend, name, drain_timeout=None):
         self.backends[backend].servers.pop(name, None)
         self.events.append(('remove', name))
+
+    def remove_servers(self, backend, names, drain_timeout=None):
+        for name in names:
+            self.remove_server(backend, name, drain_timeout)
 
     def server_stats(self, backend=None):
         return {}

@@ -110,6 +110,23 @@ class TestLocalDriver(fakes.LocalDriverTestCase):
                           on_serving=on_serving)
         self.assertEqual(serving, self.servers())
         self.assertEqual(serving, sorted(self.podman.containers))
+        # Drained as the new one joined, it serves again.
+        self.assertEqual([('drain', serving[0]), ('ready', serving[0])],
+                         [e for e in self.router.events
+                          if e[0] in ('drain', 'ready')])
+
+    def test_the_old_release_is_drained_as_the_new_one_joins(self):
+        self.driver.deploy(base_driver.Target(APP, release(1), 2))
+        old = self.servers()
+        del self.router.events[:]
+        self.driver.deploy(base_driver.Target(APP, release(2), 2))
+        new = [r['name'] for r in self.podman.runs[2:]]
+        # In one router change (one reload): new ones in, old ones
+        # drained; then the old ones leave.
+        self.assertEqual(
+            sorted([('add', n) for n in new]) +
+            [('drain', n) for n in old] + [('remove', n) for n in old],
+            sorted(self.router.events[:2]) + self.router.events[2:])
 
     def test_unhealthy_release_leaves_the_old_one_serving(self):
         self.driver.deploy(base_driver.Target(APP, release(1), 1))

@@ -185,6 +185,59 @@ class TestRuntimeAPI(base.TestCase):
         self.assertEqual(2, len(self.reloads))
         self.assertEqual([], self.fake.commands)
 
+    def test_a_deploy_drains_the_old_release_as_the_new_one_joins(self):
+        self.router.ensure_backend(_backend())
+        self.router.add_servers('app_1', [('r1', 4001, None, None)])
+        del self.fake.commands[:]
+        self.router.ensure_backend(_backend(), [('r2', 4002, None, None)],
+                                   drain=['r1', 'gone'])
+        self.assertEqual([
+            'set server app_1/s2 addr 127.0.0.1 port 4002',
+            'set server app_1/s2 state ready',
+            'set server app_1/s2 health up',
+            'set server app_1/s1 state drain'], self.fake.commands)
+        self.assertEqual('drain',
+                         self.router.backends['app_1'].servers['r1'][
+                             'state'])
+        # Already drained: not again when it leaves.
+        self.sessions = []
+        self.router.remove_servers('app_1', ['r1'], drain_timeout=5)
+        self.assertEqual(['show stat', 'set server app_1/s1 state maint',
+                          'shutdown sessions server app_1/s1'],
+                         self.fake.commands[4:])
+        # A failed deploy: serving again.
+        self.router.add_servers('app_1', [], ready=['r2'])
+        self.assertEqual('set server app_1/s2 state ready',
+                         self.fake.commands[-1])
+
+    def test_drained_with_a_reload_when_the_new_ones_need_one(self):
+        self.router.ensure_backend(_backend())
+        self.router.add_servers('app_1', [('r1', 4001, None, None)])
+        self.router.add_servers('app_1', [('r2', 4002, 'netns-b', 8080)],
+                                drain=['r1'])
+        self.assertEqual({'r1': 'drain', 'r2': 'ready'},
+                         {n: s['state'] for n, s in
+                          self.reloads[-1]['app_1'].items()})
+
+    def test_old_processes_are_waited_for_before_a_server_leaves(self):
+        # A process replaced by a reload may still route a keep-alive
+        # client's next request to the replica: it must not go before.
+        self.router.ensure_backend(_backend())
+        self.router.add_servers('app_1', [('r1', 4001, None, None)])
+        self.sessions = []
+        self.router._replaced = {111, 222}
+        alive = {111: [True, True, False], 222: [True, False]}
+        self.router._is_haproxy = lambda pid: alive[pid].pop(0) \
+            if alive[pid] else False
+        del self.fake.commands[:]
+        self.router.remove_servers('app_1', ['r1'], drain_timeout=5)
+        self.assertEqual(['set server app_1/s1 state drain'] +
+                         ['show stat'] * 3 +
+                         ['set server app_1/s1 state maint',
+                          'shutdown sessions server app_1/s1'],
+                         self.fake.commands)
+        self.assertEqual(set(), self.router._replaced)
+
     def test_server_stats_by_replica_name(self):
         self.router.ensure_backend(_backend())
         self.router.add_servers('app_1', [('r1', 4001, None, None)])

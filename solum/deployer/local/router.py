@@ -82,6 +82,8 @@ class Router:
         self._netns_slots = set()
         # Processes replaced by a reload, until they have finished.
         self._replaced = set()
+        # Backend -> its slots in the running process.
+        self._running_slots = {}
         self._lock = threading.RLock()
 
     # -------------------------------------------------------- process
@@ -132,6 +134,14 @@ class Router:
         in between), the ones it names are left out and it is tried
         again, up to RELOAD_ATTEMPTS times.
         """
+        self._hand_over()
+        try:
+            self._reload()
+        except RouterError:
+            self._hand_over(back=True)
+            raise
+
+    def _reload(self):
         for attempt in range(1, RELOAD_ATTEMPTS + 1):
             self._leave_out(router_config.vanished_netns(self.backends))
             doing, result, old = self._try_reload()
@@ -149,6 +159,54 @@ class Router:
         self._netns_slots = {
             (b.name, srv['slot']) for b in self.backends.values()
             for srv in b.servers.values() if srv.get('netns')}
+        self._running_slots = {b.name: max([b.slots] + [
+            srv['slot'] for srv in b.servers.values()])
+            for b in self.backends.values()}
+
+    def _hand_over(self, back=False):
+        """Before a reload: the running process reaches its replicas
+        through their published loopback ports (the ``pN`` twins of
+        their slots) rather than inside their network namespaces.
+
+        A process a reload replaces answers the next request of each idle
+        keep-alive client (``idle-close-on-response``), but HAProxy 2.6
+        cannot open a connection in a ``namespace`` once it is stopping:
+        that request got an HTTP 503 (every idle client's, for an app
+        that closes its server connections, as gunicorn does). Through
+        the twin it is served. ``back``: the reload failed, the running
+        process goes on as it was.
+        """
+        if not self._netns_slots or not os.path.exists(self.socket_path):
+            return
+        commands = []
+        # The twins take what the new configuration will have (the new
+        # replicas in, the old ones drained): the replaced process's
+        # last answers already come from the new release.
+        for b in sorted(self.backends.values(), key=lambda b: b.name):
+            for srv in b.servers.values():
+                slot = srv['slot']
+                if slot > self._running_slots.get(b.name, 0):
+                    continue   # no such slot in the running process
+                twin = '%s/p%d' % (b.name, slot)
+                if back:
+                    commands.append('set server %s state maint' % twin)
+                    continue
+                commands += ['set server %s addr 127.0.0.1 port %d' % (
+                    twin, srv['port']),
+                    'set server %s state %s' % (twin, srv['state']),
+                    'set server %s health up' % twin]
+        for backend, slot in sorted(self._netns_slots):
+            commands.append('set server %s/s%d state %s' % (
+                backend, slot, 'ready' if back else 'maint'))
+        try:
+            # One connection: commands separated by ';'.
+            out = self.command(';'.join(commands))
+        except RouterError as e:
+            out = str(e)
+        if any(w in out for w in ('No such', 'Unknown', 'Require',
+                                  'nvalid')):
+            LOG.warning('Handing the running router over to published '
+                        'ports failed: %s', out.strip()[:300])
 
     def _try_reload(self):
         """Check the rendered configuration and start HAProxy with it:

@@ -191,4 +191,9 @@ def render(backends, bind_host, bind_port, socket_path, threads=None):
                 continue
             lines.append('    server s%d 127.0.0.1:%d check%s' % (
                 slot, server['port'], state))
+        # Each slot's twin, reached at the published loopback port: off,
+        # but for the last requests of a process a reload replaces
+        # (router.Router._hand_over).
+        lines += ['    server p%d 127.0.0.1:1 check disabled' % slot
+                  for slot in range(1, slots + 1)]
     return '\n'.join(lines) + '\n'

@@ -123,10 +123,12 @@ class TestLocalDriver(fakes.LocalDriverTestCase):
         new = [r['name'] for r in self.podman.runs[2:]]
         # In one router change (one reload): new ones in, old ones
         # drained; then the old ones leave.
+        events = self.router.events
         self.assertEqual(
-            sorted([('add', n) for n in new]) +
-            [('drain', n) for n in old] + [('remove', n) for n in old],
-            sorted(self.router.events[:2]) + self.router.events[2:])
+            [sorted(('add', n) for n in new),
+             sorted(('drain', n) for n in old),
+             sorted(('remove', n) for n in old)],
+            [sorted(events[:2]), sorted(events[2:4]), sorted(events[4:])])
 
     def test_unhealthy_release_leaves_the_old_one_serving(self):
         self.driver.deploy(base_driver.Target(APP, release(1), 1))

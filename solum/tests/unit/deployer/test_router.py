@@ -238,6 +238,36 @@ class TestRuntimeAPI(base.TestCase):
                          self.fake.commands)
         self.assertEqual(set(), self.router._replaced)
 
+    def test_before_a_reload_the_running_process_uses_published_ports(self):
+        # The running HAProxy: r1 inside its namespace in slot 1, two
+        # slots. The new configuration: r2 (slot 2) joins, r1 drained;
+        # r3 in slot 3 the running process does not have.
+        self.router.ensure_backend(_backend())
+        self.router._netns_slots = {('app_1', 1)}
+        self.router._running_slots = {'app_1': 2}
+        servers = self.router.backends['app_1'].servers
+        servers.update({
+            'r1': {'port': 4001, 'state': 'drain', 'slot': 1,
+                   'netns': 'netns-a', 'target_port': 8080},
+            'r2': {'port': 4002, 'state': 'ready', 'slot': 2,
+                   'netns': 'netns-b', 'target_port': 8080},
+            'r3': {'port': 4003, 'state': 'ready', 'slot': 3,
+                   'netns': 'netns-c', 'target_port': 8080}})
+        self.router._hand_over()
+        self.assertEqual([';'.join([
+            'set server app_1/p1 addr 127.0.0.1 port 4001',
+            'set server app_1/p1 state drain',
+            'set server app_1/p1 health up',
+            'set server app_1/p2 addr 127.0.0.1 port 4002',
+            'set server app_1/p2 state ready',
+            'set server app_1/p2 health up',
+            'set server app_1/s1 state maint'])], self.fake.commands)
+        self.router._hand_over(back=True)
+        self.assertEqual(';'.join([
+            'set server app_1/p1 state maint',
+            'set server app_1/p2 state maint',
+            'set server app_1/s1 state ready']), self.fake.commands[-1])
+
     def test_server_stats_by_replica_name(self):
         self.router.ensure_backend(_backend())
         self.router.add_servers('app_1', [('r1', 4001, None, None)])
@@ -343,6 +373,8 @@ class TestVanishedNamespaces(base.TestCase):
         self.assertEqual(['a'], list(self.router.backends['app_1'].servers))
         self.assertEqual(['c'], list(self.router.backends['app_2'].servers))
         self.assertEqual({('app_1', 1)}, self.router._netns_slots)
+        self.assertEqual({'app_1': 16, 'app_2': 16},
+                         self.router._running_slots)
 
     def test_a_namespace_gone_in_between_is_left_out_and_retried(self):
         # Both exist when looked at; HAProxy cannot open one of them.

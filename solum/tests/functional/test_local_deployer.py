@@ -166,10 +166,17 @@ class TestDeploy(LocalDeployerTestCase):
         self.wait_until(lambda: len(self.served_by(12)) == 3, timeout=30,
                         what='3 replicas serving')
         self.assertEqual(3, len(self.containers(app)))
-        replicas = self.api('GET', '/v1/apps/web/replicas', 200).json()
-        self.assertEqual(3, len(replicas))
-        self.assertTrue(all(r['router_status'].startswith('UP') and
-                            r['requests'] > 0 for r in replicas), replicas)
+
+        def all_served():
+            # The router's counters are its current process's: the one a
+            # reload replaced may have answered the first requests.
+            self.served_by(6)
+            replicas = self.api('GET', '/v1/apps/web/replicas', 200).json()
+            return len(replicas) == 3 and all(
+                r['router_status'].startswith('UP') and r['requests'] > 0
+                for r in replicas)
+        self.wait_until(all_served, timeout=15,
+                        what='3 replicas UP with requests in the router')
         load = fx.Load('http://127.0.0.1:%d/' % self.router_port,
                        host=self.host('web'))
         load.start()

@@ -27,5 +27,27 @@ class TestTestRun(base.TestCase):
         self.assertEqual(['img:1', 'make test'], cmd[-2:])
         self.assertIn('A=b', cmd)
         self.assertEqual(600, kw['timeout'])
-        self.assertEqual(['podman', 'rm', '--force', '--ignore', '--time',
-                          '0', 'solum-test-x'], calls[1][0])
+        # --rm removed it.
+        self.assertEqual(1, len(calls))
+
+    def test_a_container_left_behind_is_removed(self):
+        for outcome in (process.Result(125, [], 0),
+                        process.CommandError('timed out', timed_out=True)):
+            calls = []
+
+            def run(cmd, outcome=outcome, calls=calls, **kw):
+                calls.append(cmd)
+                if len(calls) > 1:
+                    return process.Result(0, [], 0)
+                if isinstance(outcome, Exception):
+                    raise outcome
+                return outcome
+            self.useFixture(fixtures.MonkeyPatch('solum.builder.process.run',
+                                                 run))
+            try:
+                testrun.run_tests('img:1', 'make test', 'solum-test-x',
+                                  lambda x: None)
+            except process.CommandError:
+                pass
+            self.assertEqual(['podman', 'rm', '--force', '--ignore',
+                              '--time', '0', 'solum-test-x'], calls[1])

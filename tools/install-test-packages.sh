@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Debian packages only the functional tests and benchmarks use: an sshd
 # and a docker registry the builder's tests start on loopback themselves,
-# wrk for the benchmarks, and shellcheck for the DevStack plugin's
-# scripts. Services are not started by the install
-# (policy-rc.d), only by the tests, on ports of their own.
+# wrk for the benchmarks, shellcheck for the DevStack plugin's scripts,
+# and Chromium with its WebDriver for the dashboard's browser test
+# (solum/tests/functional/test_dashboard.py). Services are not started by
+# the install (policy-rc.d), only by the tests, on ports of their own.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-PACKAGES=(openssh-server docker-registry wrk shellcheck)
+PACKAGES=(openssh-server docker-registry wrk shellcheck chromium
+          chromium-driver)
 missing=()
 for p in "${PACKAGES[@]}"; do
     [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" = installed ] \

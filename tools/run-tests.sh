@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The whole test suite: style (ruff), unit tests, functional tests against
-# real services (SQLite, MariaDB, PostgreSQL, RabbitMQ, Keystone, Podman).
+# The whole test suite: style (ruff), unit tests (Solum's, and the Horizon
+# plugin's), functional tests against real services (SQLite, MariaDB,
+# PostgreSQL, RabbitMQ, Keystone, Podman) and the dashboard in Chromium.
 # Installs what the tests need first. Pass tox env names to narrow it:
-#   tools/run-tests.sh            # pep8, py3, functional
+#   tools/run-tests.sh            # pep8, py3, dashboard, functional
 #   tools/run-tests.sh py3        # unit tests only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-envs=${*:-pep8,py3,functional}
+envs=${*:-pep8,py3,dashboard,functional}
 envs=${envs// /,}
 
 if [[ $envs == *functional* ]]; then

@@ -40,6 +40,8 @@ class DeployApp(_Policy, tables.BatchAction):
 
     name = 'deploy'
     icon = 'cloud-upload'
+    help_text = _('Tests, builds and deploys the app\'s source as a new '
+                  'release.')
     policy_rules = ((SERVICE, 'solum:workflows:create'),)
 
     @staticmethod

@@ -308,6 +308,10 @@ class TestDashboardInBrowser(base.FunctionalTestCase):
         member = self.browser()
         self.login(member, 'alice')
         self.shot(member, 'apps-empty')
+        member.get(self.horizon_url + '/project/solum_languagepacks/')
+        self.find(member, '#languagepacks')
+        self.shot(member, 'languagepacks')
+        member.get(self.horizon_url + APPS)
 
         # Create, from a local git repository.
         self.find(member, '#apps__action_create').click()
@@ -377,11 +381,23 @@ class TestDashboardInBrowser(base.FunctionalTestCase):
         self.shot(member, 'two-replicas')
 
         # A second release (a new commit), then roll back to the first.
+        # Its log, followed in the Logs tab while the workflow runs.
         self.sample_repo('Hello two')
         member.get(self.horizon_url + APPS)
         self.row_action(member, app_id, 'deploy')
-        self.wait(member, lambda d: self.cell_text(d, app_id, 'Status')
-                  != 'DEPLOYMENT_COMPLETE', what='the second deploy')
+        self.message(member, 'Started deploying')
+        member.get(detail + '?tab=app_details__logs')
+        self.wait(member, lambda d: 'DEPLOYMENT_COMPLETE' in d.find_element(
+            By.ID, 'solum-logs-workflow').text, timeout=DEPLOY_TIMEOUT,
+            what='the Logs tab to follow workflow 2 to its end')
+        build_log = member.find_element(By.ID, 'solum-build-log').text
+        self.assertIn('-> DEPLOYMENT_COMPLETE', build_log)
+        self.assertIn('#2 DEPLOYMENT_COMPLETE', member.find_element(
+            By.ID, 'solum-logs-workflow').text)
+        self.wait(member, lambda d: 'Booting worker' in d.find_element(
+            By.ID, 'solum-app-log').text, what='the app log')
+        self.shot(member, 'logs')
+        member.get(self.horizon_url + APPS)
         self.wait_status(member, app_id, 'DEPLOYMENT_COMPLETE')
         self.assertTrue(self.fetch(app_url).text.startswith('Hello two!'))
         member.get(detail + '?tab=app_details__releases')

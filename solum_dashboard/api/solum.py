@@ -161,8 +161,13 @@ def release_list(request, app_id):
 
 
 def replica_list(request, app_id):
-    return [Resource(dict(r, id=r.get('name')))
-            for r in client(request).apps.replicas(app_id)]
+    """The app's replicas, each with the number of its release."""
+    solum = client(request)
+    replicas = solum.apps.replicas(app_id)
+    numbers = {r['id']: r['number'] for r in solum.apps.releases(app_id)}
+    return [Resource(dict(r, id=r.get('name'),
+                          release_number=numbers.get(r.get('release'))))
+            for r in replicas]
 
 
 def workflow_list(request, app_id):

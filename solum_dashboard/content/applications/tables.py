@@ -240,7 +240,7 @@ class ReplicasTable(tables.DataTable):
     port = tables.Column('port', verbose_name=_('Port'), empty_value='-')
     requests = tables.Column('requests', verbose_name=_('Requests'),
                              empty_value='0')
-    release = tables.Column('release', verbose_name=_('Release'),
+    release = tables.Column('release_number', verbose_name=_('Release'),
                             empty_value='-')
 
     def get_object_id(self, datum):

@@ -366,6 +366,10 @@ class DetailTests(helpers.TestCase):
         res = self.tab('replicas')
         self.assertContains(res, 'web-r2-b')
         self.assertContains(res, 'MAINT')
+        [row] = [r for r in res.content.decode().split('<tr')
+                 if 'web-r2-a' in r]
+        self.assertIn('40001', row)
+        self.assertRegex(row, r'>\s*2\s*</td>')
 
     def test_missing_app_redirects_with_the_message(self):
         self.solum.apps.get.side_effect = solum_exc.NotFound(

@@ -23,11 +23,17 @@ if is_service_enabled solum-api solum-conductor solum-builder solum-deployer; th
         echo_summary "Configuring Solum"
         configure_solum
         create_solum_accounts
+        if is_service_enabled horizon; then
+            configure_solum_dashboard
+        fi
 
     elif [[ "$1" == "stack" && "$2" == "extra" ]]; then
         echo_summary "Initializing and starting Solum"
         init_solum
         start_solum
+        if is_service_enabled horizon; then
+            init_solum_dashboard
+        fi
 
     elif [[ "$1" == "stack" && "$2" == "test-config" ]]; then
         if is_service_enabled tempest; then
@@ -42,6 +48,9 @@ if is_service_enabled solum-api solum-conductor solum-builder solum-deployer; th
 
     if [[ "$1" == "clean" ]]; then
         cleanup_solum
+        if is_service_enabled horizon; then
+            cleanup_solum_dashboard
+        fi
     fi
 fi
 

@@ -40,11 +40,11 @@ import requests
 from solum.deployer.local import router as router_mod
 from solum.tests.functional import base as ft_base
 from solum.tests.functional import deployer_fixtures as fx
+from solum.tests.functional import samples
 
 BIN = os.path.dirname(sys.executable)
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
-SAMPLE = os.path.join(TOP, 'examples', 'python-hello')
 APP = 'bench'
 PUSH_APP = 'pushed'
 PROJECT = 'solum'
@@ -213,25 +213,9 @@ class Bench:
 
     def commit(self, greeting, requirements_note=None):
         """A commit of the sample answering ``greeting``."""
-        repo = os.path.join(self.state, 'python-hello')
-        if not os.path.isdir(repo):
-            shutil.copytree(SAMPLE, repo)
-            subprocess.run(['git', 'init', '-q', '-b', 'main', repo],
-                           check=True)
-        with open(os.path.join(SAMPLE, 'app.py')) as f:
-            code = f.read().replace("'Hello from Solum'", repr(greeting))
-        with open(os.path.join(repo, 'app.py'), 'w') as f:
-            f.write(code)
-        if requirements_note:
-            with open(os.path.join(SAMPLE, 'requirements.txt')) as f:
-                text = f.read()
-            with open(os.path.join(repo, 'requirements.txt'), 'w') as f:
-                f.write(text + '# %s\n' % requirements_note)
-        subprocess.run(['git', '-C', repo, 'add', '-A'], check=True)
-        subprocess.run(['git', '-C', repo, '-c', 'user.name=bench', '-c',
-                        'user.email=bench@localhost', 'commit', '-q', '-m',
-                        greeting], check=True)
-        return 'file://' + repo
+        return samples.commit_python_sample(
+            os.path.join(self.state, 'python-hello'), greeting,
+            requirements_note)
 
     def pushed_body(self):
         host = '%s.%s.apps.localhost:%d' % (PUSH_APP, PROJECT,

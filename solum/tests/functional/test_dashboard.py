@@ -20,12 +20,11 @@ import testtools
 
 from solum.tests.functional import base
 from solum.tests.functional import deployer_fixtures
+from solum.tests.functional import samples
 from solum.tests.functional.harness import keystone
 
 CHROMIUM = '/usr/bin/chromium'
 CHROMEDRIVER = '/usr/bin/chromedriver'
-SAMPLE = os.path.join(os.path.dirname(__file__), '..', '..', '..',
-                      'examples', 'python-hello')
 ARTIFACTS = os.path.join(
     os.environ.get('SOLUM_TEST_ARTIFACTS', '/tmp/solum-test-artifacts'),
     'dashboard')
@@ -271,20 +270,8 @@ class TestDashboardInBrowser(base.FunctionalTestCase):
     # --------------------------------------------------------------- app
 
     def sample_repo(self, greeting):
-        repo = os.path.join(self.state_path, 'python-hello')
-        if not os.path.isdir(repo):
-            shutil.copytree(SAMPLE, repo)
-            subprocess.run(['git', 'init', '-q', '-b', 'main', repo],
-                           check=True)
-        with open(os.path.join(SAMPLE, 'app.py')) as f:
-            code = f.read()
-        with open(os.path.join(repo, 'app.py'), 'w') as f:
-            f.write(code.replace("'Hello from Solum'", repr(greeting)))
-        subprocess.run(['git', '-C', repo, 'add', '-A'], check=True)
-        subprocess.run(['git', '-C', repo, '-c', 'user.name=t', '-c',
-                        'user.email=t@localhost', 'commit', '-q', '-m',
-                        greeting], check=True)
-        return 'file://' + repo
+        return samples.commit_python_sample(
+            os.path.join(self.state_path, 'python-hello'), greeting)
 
     def fetch(self, app_url):
         parts = urllib.parse.urlsplit(app_url)

@@ -12,6 +12,7 @@ import yaml
 
 from solum.tests.functional import base
 from solum.tests.functional import deployer_fixtures
+from solum.tests.functional import samples
 from solum.tests.functional.harness import keystone
 
 # A repository that is not there: the workflow fails at once, at fetch.
@@ -285,20 +286,8 @@ class TestCLIEndToEnd(_EndToEnd):
     (podman, HAProxy) -> HTTP 200 with the app's own content."""
 
     def sample_repo(self, greeting):
-        repo = os.path.join(self.state_path, 'python-hello')
-        if not os.path.isdir(repo):
-            shutil.copytree(os.path.dirname(SAMPLE), repo)
-            subprocess.run(['git', 'init', '-q', '-b', 'main', repo],
-                           check=True)
-        with open(os.path.join(os.path.dirname(SAMPLE), 'app.py')) as f:
-            code = f.read()
-        with open(os.path.join(repo, 'app.py'), 'w') as f:
-            f.write(code.replace("'Hello from Solum'", repr(greeting)))
-        subprocess.run(['git', '-C', repo, 'add', '-A'], check=True)
-        subprocess.run(['git', '-C', repo, '-c', 'user.name=t', '-c',
-                        'user.email=t@localhost', 'commit', '-q', '-m',
-                        greeting], check=True)
-        return 'file://' + repo
+        return samples.commit_python_sample(
+            os.path.join(self.state_path, 'python-hello'), greeting)
 
     def test_create_deploy_scale_rollback_delete(self):
         with open(SAMPLE) as f:

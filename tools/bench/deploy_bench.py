@@ -43,8 +43,6 @@ from solum.tests.functional import deployer_fixtures as fx
 from solum.tests.functional import samples
 
 BIN = os.path.dirname(sys.executable)
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
 APP = 'bench'
 PUSH_APP = 'pushed'
 PROJECT = 'solum'

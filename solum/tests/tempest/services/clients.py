@@ -96,6 +96,16 @@ class SolumClient(rest_client.RestClient):
     def language_pack_logs(self, ident):
         return self._json('GET', 'v1/language_packs/%s/logs' % ident)
 
+    # the platform document and what this API adds to upstream v1
+    def platform(self):
+        return self._json('GET', 'v1')
+
+    def list_extensions(self):
+        return self._json('GET', 'v1/extensions')
+
+    def get_path(self, path):
+        return self._json('GET', path)
+
     # plans
     def create_plan(self, body):
         return self._json('POST', 'v1/plans', body, (201,))

@@ -16,6 +16,14 @@ opts = [
     cfg.IntOpt('max_body_size', default=65536, min=1024,
                help='Largest request body accepted, in bytes (app files, '
                     'plans). Larger bodies are refused with 413.'),
+    cfg.IntOpt('webhook_max_body', default=1048576, min=1024,
+               help='Largest webhook delivery accepted on POST '
+                    '/v1/apps/{app}/webhook, in bytes (push payloads are '
+                    'larger than app files). Larger ones are refused with '
+                    '413.'),
+    cfg.IntOpt('webhook_delivery_retention', default=30, min=1,
+               help='Days a webhook delivery id (and the digest of its '
+                    'body) is remembered to refuse a replay.'),
     cfg.IntOpt('max_limit', default=1000, min=1,
                help='Largest number of items one list request returns.'),
     cfg.StrOpt('api_paste_config', default='api-paste.ini',

@@ -50,6 +50,10 @@ from solum.db.releases import get_release
 from solum.db.releases import list_active_releases
 from solum.db.releases import list_releases
 from solum.db.releases import update_release
+from solum.db.webhooks import forget_deliveries
+from solum.db.webhooks import get_app_by_uuid
+from solum.db.webhooks import record_deliveries
+from solum.db.webhooks import set_webhook_secret
 from solum.db.workflows import create_workflow
 from solum.db.workflows import get_workflow
 from solum.db.workflows import get_workflow_by_uuid

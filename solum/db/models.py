@@ -51,6 +51,8 @@ class App(_Timestamps, Base):
     last_wf_id = sa.Column(sa.Integer, nullable=False, default=0)
     # The Keystone trust the builder and deployer act through.
     trust_id = sa.Column(sa.String(64))
+    # Signs webhook deliveries; a Fernet token, never plaintext.
+    webhook_secret = sa.Column(sa.Text)
     # Bumped by every change of the row: what the API renders of an app
     # is cached by (uuid, revision).
     revision = sa.Column(sa.Integer, nullable=False, default=1,
@@ -62,6 +64,25 @@ class App(_Timestamps, Base):
                                 server_default='0')
     scale_applied = sa.Column(sa.Integer, nullable=False, default=0,
                               server_default='0')
+
+
+class WebhookDelivery(Base):
+    """A webhook delivery already received (by its delivery id, or the
+    digest of its body), so that a replay starts nothing."""
+
+    __tablename__ = 'webhook_deliveries'
+    __table_args__ = (
+        sa.UniqueConstraint('app_id', 'delivery_id',
+                            name='uniq_webhook_deliveries_app_delivery'),
+    )
+
+    id = sa.Column(BigIntPK, primary_key=True, autoincrement=True)
+    app_id = sa.Column(sa.Integer,
+                       sa.ForeignKey('apps.id', ondelete='CASCADE'),
+                       nullable=False)
+    delivery_id = sa.Column(sa.String(128), nullable=False)
+    received_at = sa.Column(sa.DateTime, default=timeutils.utcnow,
+                            nullable=False, index=True)
 
 
 class Workflow(_Timestamps, Base):

@@ -1,6 +1,8 @@
 """Authentication middleware: Keystone for every path but the public ones,
 or a trusted-loopback 'noauth' identity for the all-in-one."""
 
+import re
+
 import webob.dec
 from keystonemiddleware import auth_token
 
@@ -9,9 +11,21 @@ from solum.api.middleware import base
 
 CONF = solum_conf.CONF
 
+# Webhook deliveries carry no token: the signature made with the app's
+# webhook secret authenticates them (solum.api.controllers.v1.webhooks).
+# Only the delivery route itself, not /webhook/secret.
+_WEBHOOK = re.compile(r'^/v1/apps/[^/]+/webhook$')
+
+
+def is_webhook(path):
+    return bool(_WEBHOOK.match(path.rstrip('/')))
+
+
 def is_public(path):
-    """Version discovery and health answer without a token."""
-    return path.rstrip('/') in ('', '/v1', '/healthcheck')
+    """Version discovery, health and webhook deliveries answer without a
+    token."""
+    return path.rstrip('/') in ('', '/v1', '/healthcheck') or \
+        is_webhook(path)
 
 
 class KeystoneAuth:

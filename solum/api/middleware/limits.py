@@ -1,9 +1,10 @@
-"""Refuses request bodies over [api] max_body_size with 413, before the
-application reads them."""
+"""Refuses request bodies over [api] max_body_size (webhook deliveries:
+[api] webhook_max_body) with 413, before the application reads them."""
 
 import webob.dec
 
 from solum import conf
+from solum.api.middleware import auth
 from solum.api.middleware import base
 from solum.api.middleware import fault
 from solum.common import exception
@@ -16,6 +17,8 @@ class BodySizeLimit(base.Middleware):
     @webob.dec.wsgify
     def __call__(self, request):
         limit = CONF.api.max_body_size
+        if auth.is_webhook(request.environ.get('PATH_INFO', '')):
+            limit = CONF.api.webhook_max_body
         length = request.content_length
         if length is None and request.is_body_readable:
             # Chunked body: read at most limit + 1 bytes to decide.

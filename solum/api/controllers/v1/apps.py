@@ -17,6 +17,7 @@ from solum.api import views
 from solum.api.controllers.v1 import common
 from solum.api.controllers.v1 import lookup
 from solum.api.controllers.v1 import releases as app_releases
+from solum.api.controllers.v1 import webhooks
 from solum.api.controllers.v1 import workflows
 from solum.common import crypto
 from solum.common import exception
@@ -102,6 +103,7 @@ class AppsController(rest.RestController):
     scale = app_releases.ScaleController()
     logs = app_releases.AppLogsController()
     replicas = app_releases.ReplicasController()
+    webhook = webhooks.WebhookController()
 
     def __init__(self):
         super().__init__()

@@ -23,6 +23,13 @@ class AppManager(base.Manager):
     def delete(self, app):
         self.http.delete('/v1/apps/%s' % base.quote(app))
 
+    def rotate_webhook_secret(self, app):
+        """Create (or replace) the secret that signs the app's webhook
+        deliveries; the answer has the secret (shown this once) and the
+        webhook URL."""
+        return self.http.post('/v1/apps/%s/webhook/secret' %
+                              base.quote(app), json={}).json()
+
     def scale(self, app, replicas):
         """Run ``replicas`` replicas of the active release."""
         return self.http.post('/v1/apps/%s/scale' % base.quote(app),

@@ -114,6 +114,19 @@ class ShowApp(_OnApp, command.ShowOne):
         return common.show(app, common.APP_COLUMNS)
 
 
+class WebhookSecret(_OnApp, command.ShowOne):
+    """Create or rotate the app's webhook secret: prints it, and the
+    webhook URL to give GitHub, GitLab or Gitea, once (the API never
+    shows it again). The previous secret stops working."""
+
+    def take_action(self, args):
+        with common.api_errors():
+            result = common.client(self.app).apps.rotate_webhook_secret(
+                args.app)
+        return common.show(result, ('app_id', 'webhook_url', 'secret',
+                                    'content_type', 'rotated'))
+
+
 class SetApp(_OnApp, command.ShowOne):
     """Change an app (source and workflow_config merge)."""
 

@@ -127,6 +127,23 @@ class TestOutputAndErrors(CommandTestCase):
                                    '-c', 'id', '-c', 'name')
         self.assertEqual([shown['id'], 'web'], out.split())
 
+    def test_webhook_secret_shown_once(self):
+        app_id = self.create_app('web').json['id']
+        out, _err = self.openstack(apps.WebhookSecret, 'web', '-f', 'yaml')
+        shown = yaml.safe_load(out)
+        self.assertTrue(shown['webhook_url'].endswith(
+            '/v1/apps/%s/webhook' % app_id), shown['webhook_url'])
+        self.assertGreaterEqual(len(shown['secret']), 40)
+        self.assertFalse(shown['rotated'])
+        again = yaml.safe_load(self.openstack(
+            apps.WebhookSecret, 'web', '-f', 'yaml')[0])
+        self.assertTrue(again['rotated'])
+        self.assertNotEqual(shown['secret'], again['secret'])
+        out, _err = self.openstack(apps.ShowApp, 'web', '-f', 'yaml')
+        self.assertNotIn(again['secret'], out)
+        self.assertIn('not allowed', self.fails(apps.WebhookSecret, 'web',
+                                                roles='reader'))
+
     def test_unknown_app(self):
         self.assertEqual('App nope could not be found (openstack app list '
                          'shows your apps).',

@@ -1,8 +1,17 @@
 """solum-all behind a real Keystone: tokens, tenancy and RBAC."""
 
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+
 import requests
 
+from solum.common import states
 from solum.tests.functional import base
+from solum.tests.functional import deployer_fixtures
+from solum.tests.functional import samples
 from solum.tests.functional.harness import keystone
 
 APP = {'version': 1, 'name': 'web', 'languagepack': 'python',
@@ -133,3 +142,82 @@ class TestKeystoneAuth(base.FunctionalTestCase):
             what='the app to be deleted')
         self.assertNotIn(trust['id'],
                          {t['id'] for t in self.trusts_of('alice')})
+
+    def test_webhook_needs_no_token_and_outlives_the_owners(self):
+        """A signed delivery passes auth_token without a token and starts
+        the owner's workflow after the owner's token is revoked; the
+        secret route itself needs a member's token."""
+        token = keystone.get_token('alice')
+        repo = samples.commit_python_sample(
+            os.path.join(self.state_path, 'hello'), 'Hello hook')
+        document = dict(APP, name='hooked', source={'repository': repo,
+                                                    'revision': 'main'},
+                        workflow_config={
+                            'run_cmd': 'gunicorn --bind 0.0.0.0:8080 app:app'},
+                        ports=[8080])
+        created = self.call('POST', '/v1/apps', json=document,
+                            headers={'X-Auth-Token': token})
+        self.assertEqual(201, created.status_code, created.text)
+        app_id = created.json()['id']
+        secret_path = '/v1/apps/%s/webhook/secret' % app_id
+        self.assertEqual(401, self.call('POST', secret_path,
+                                        json={}).status_code)
+        self.assertEqual(403, self.call('POST', secret_path, user='rita',
+                                        json={}).status_code)
+        self.assertEqual(404, self.call('POST', secret_path, user='bob',
+                                        json={}).status_code)
+        resp = self.call('POST', secret_path, json={},
+                         headers={'X-Auth-Token': token})
+        self.assertEqual(201, resp.status_code, resp.text)
+        secret = resp.json()['secret']
+
+        # The owner's token is gone.
+        revoked = requests.delete(
+            self.cloud['auth_url'] + '/auth/tokens', timeout=30,
+            headers={'X-Auth-Token': token, 'X-Subject-Token': token})
+        self.assertEqual(204, revoked.status_code, revoked.text)
+        # (Keystone says so; auth_token may still have it cached.)
+        admin = keystone.get_token('admin')
+        self.assertEqual(404, requests.get(
+            self.cloud['auth_url'] + '/auth/tokens', timeout=30,
+            headers={'X-Auth-Token': admin,
+                     'X-Subject-Token': token}).status_code)
+
+        commit = subprocess.run(
+            ['git', '-C', repo[len('file://'):], 'rev-parse', 'HEAD'],
+            capture_output=True, text=True, check=True).stdout.strip()
+        body = json.dumps({'ref': 'refs/heads/main', 'after': commit,
+                           'repository': {'clone_url': repo}}).encode()
+        headers = {'X-Solum-Signature': 'sha256=' + hmac.new(
+            secret.encode(), body, hashlib.sha256).hexdigest(),
+            'X-Solum-Delivery': 'ks-1',
+            'Content-Type': 'application/json'}
+        bad = self.call('POST', '/v1/apps/%s/webhook' % app_id, data=body,
+                        headers=dict(headers, **{
+                            'X-Solum-Signature': 'sha256=' + '0' * 64}))
+        self.assertEqual(401, bad.status_code, bad.text)
+        resp = self.call('POST', '/v1/apps/%s/webhook' % app_id, data=body,
+                         headers=headers)
+        self.assertEqual(202, resp.status_code, resp.text)
+        wf_uuid = resp.json()['workflow_id']
+
+        def finished():
+            wf = self.call('GET', '/v1/apps/%s/workflows/%s' % (
+                app_id, wf_uuid), user='alice').json()
+            return wf if states.is_finished(wf['status'],
+                                            wf['actions']) else None
+        wf = self.wait_until(finished, timeout=240, interval=0.5,
+                             what='the webhook\'s workflow')
+        self.assertEqual(self.cloud['users']['alice']['id'], wf['user_id'])
+        if deployer_fixtures.unavailable() is None:
+            # Built for real (the fake deployer "runs" it).
+            self.assertEqual(states.DEPLOYMENT_COMPLETE, wf['status'],
+                             wf.get('reason'))
+        else:
+            self.assertNotEqual(states.QUEUED, wf['status'])
+        self.assertEqual(202, self.call('DELETE', '/v1/apps/%s' % app_id,
+                                        user='alice').status_code)
+        self.wait_until(
+            lambda: self.call('GET', '/v1/apps/%s' % app_id,
+                              user='alice').status_code == 404,
+            timeout=120, what='the app to be deleted')

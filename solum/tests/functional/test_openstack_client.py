@@ -124,6 +124,21 @@ class TestCLINoAuth(_OpenStackCLI):
         self.assertEqual('', self.openstack('app', 'list', '-f',
                                             'value').stdout)
 
+    def test_webhook_secret(self):
+        app = self.openstack_json('app', 'create', '--app-file',
+                                  self.app_file())
+        shown = self.openstack_json('app', 'webhook', 'secret',
+                                    'python-hello')
+        self.assertEqual('%s/v1/apps/%s/webhook' % (self.base_url,
+                                                    app['id']),
+                         shown['webhook_url'])
+        self.assertGreaterEqual(len(shown['secret']), 40)
+        again = self.openstack_json('app', 'webhook', 'secret',
+                                    'python-hello')
+        self.assertTrue(again['rotated'])
+        self.assertNotIn(again['secret'], self.openstack(
+            'app', 'show', 'python-hello', '-f', 'json').stdout)
+
     def test_plans_and_language_packs(self):
         path = os.path.join(self.state_path, 'plan.yaml')
         with open(path, 'w') as f:

@@ -18,7 +18,7 @@ class ContextHook(hooks.PecanHook):
 
     def before(self, state):
         environ = state.request.environ
-        if auth.is_public(state.request.path_info):
+        if auth.is_public(state.request.path_info, state.request.method):
             return
         if environ.get('HTTP_X_IDENTITY_STATUS') != 'Confirmed':
             raise exception.NotAuthenticated()

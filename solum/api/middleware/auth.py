@@ -13,19 +13,20 @@ CONF = solum_conf.CONF
 
 # Webhook deliveries carry no token: the signature made with the app's
 # webhook secret authenticates them (solum.api.controllers.v1.webhooks).
-# Only the delivery route itself, not /webhook/secret.
+# Only POST to the delivery route itself: not /webhook/secret, and no
+# other method (which would reach other handlers without an identity).
 _WEBHOOK = re.compile(r'^/v1/apps/[^/]+/webhook$')
 
 
-def is_webhook(path):
-    return bool(_WEBHOOK.match(path.rstrip('/')))
+def is_webhook(path, method='POST'):
+    return method == 'POST' and bool(_WEBHOOK.match(path.rstrip('/')))
 
 
-def is_public(path):
+def is_public(path, method='GET'):
     """Version discovery, health and webhook deliveries answer without a
     token."""
     return path.rstrip('/') in ('', '/v1', '/healthcheck') or \
-        is_webhook(path)
+        is_webhook(path, method)
 
 
 class KeystoneAuth:
@@ -46,7 +47,8 @@ class KeystoneAuth:
         return _filter
 
     def __call__(self, environ, start_response):
-        if is_public(environ.get('PATH_INFO', '')):
+        if is_public(environ.get('PATH_INFO', ''),
+                     environ.get('REQUEST_METHOD')):
             return self.application(environ, start_response)
         return self.protected(environ, start_response)
 

@@ -17,7 +17,8 @@ class BodySizeLimit(base.Middleware):
     @webob.dec.wsgify
     def __call__(self, request):
         limit = CONF.api.max_body_size
-        if auth.is_webhook(request.environ.get('PATH_INFO', '')):
+        if auth.is_webhook(request.environ.get('PATH_INFO', ''),
+                           request.environ.get('REQUEST_METHOD')):
             limit = CONF.api.webhook_max_body
         length = request.content_length
         if length is None and request.is_body_readable:

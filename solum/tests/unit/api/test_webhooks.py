@@ -116,6 +116,15 @@ class TestWebhooks(base.APITestCase):
                       status=404)
         self.app.post('/v1/apps/hello/webhook', body, status=404)
 
+    def test_only_post_is_public(self):
+        for method in ('get', 'put', 'patch', 'delete'):
+            for path in (self.path, self.path + '/secret'):
+                resp = getattr(self.app, method)(path, status='*')
+                self.assertIn(resp.status_int, (401, 405), (method, path))
+        # With a token, other methods are not routes.
+        resp = self.app.get(self.path, headers=self.headers(), status='*')
+        self.assertIn(resp.status_int, (404, 405))
+
     def test_size_cap(self):
         self.conf.config(webhook_max_body=2048, group='api')
         big = json.dumps({'ref': 'refs/heads/main', 'pad': 'x' * 4096})

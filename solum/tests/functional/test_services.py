@@ -1,8 +1,11 @@
 """solum-api, -conductor, -builder and -deployer as separate processes over
 the real RabbitMQ, on each real database backend."""
 
+import json
+
 import requests
 
+from solum.common import webhooks
 from solum.tests.functional import base
 
 APP = {'version': 1, 'name': 'hello', 'languagepack': 'python',
@@ -66,6 +69,36 @@ class _SeparateProcesses:
         self.wait_until(lambda: requests.get(
             '%s/v1/apps/%s' % (self.base_url, app_id),
             timeout=10).status_code == 404, what='the app to be deleted')
+
+    def test_webhook_deliveries_once_on_this_backend(self):
+        """The secret column and the deliveries table of migration 006,
+        and the unique (app, delivery) that refuses a replay, on each
+        backend."""
+        app_id = requests.post(self.base_url + '/v1/apps', json=dict(
+            APP, name='hooked'), timeout=10).json()['id']
+        secret = requests.post('%s/v1/apps/%s/webhook/secret' % (
+            self.base_url, app_id), json={}, timeout=10).json()['secret']
+        body = json.dumps({'ref': 'refs/heads/main', 'after': 'a' * 40,
+                           'repository': {'clone_url': APP['source'][
+                               'repository']}}).encode()
+
+        def deliver(delivery):
+            return requests.post(
+                '%s/v1/apps/%s/webhook' % (self.base_url, app_id),
+                data=body, timeout=10, headers={
+                    'X-Solum-Delivery': delivery,
+                    'X-Solum-Signature': 'sha256=' + webhooks.sign(secret,
+                                                                   body)})
+        first = deliver('d-1')
+        self.assertEqual(202, first.status_code, first.text)
+        for delivery in ('d-1', 'd-2'):
+            again = deliver(delivery)
+            self.assertEqual(200, again.status_code, again.text)
+            self.assertEqual('already received', again.json()['reason'])
+        wfs = requests.get('%s/v1/apps/%s/workflows' % (
+            self.base_url, app_id), timeout=10).json()
+        self.assertEqual([first.json()['workflow_id']],
+                         [w['id'] for w in wfs])
 
     def test_status_check_passes(self):
         result = self.run_command('solum-status', 'upgrade', 'check')

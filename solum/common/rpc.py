@@ -1,7 +1,8 @@
 """oslo.messaging plumbing shared by every service.
 
 With ``rpc_transport = local`` (solum-all) the services share one
-in-process bus; otherwise they talk over ``transport_url`` (RabbitMQ).
+in-process bus (solum.common.local_bus: a message is taken as soon as it
+is sent); otherwise they talk over ``transport_url`` (RabbitMQ).
 """
 
 import oslo_messaging as messaging
@@ -9,6 +10,7 @@ from oslo_messaging.rpc import dispatcher
 
 from solum import conf
 from solum.common import context as solum_context
+from solum.common import local_bus
 
 CONF = conf.CONF
 _TRANSPORT = None
@@ -38,8 +40,11 @@ class ContextSerializer(messaging.Serializer):
 def get_transport():
     global _TRANSPORT
     if _TRANSPORT is None:
-        url = _LOCAL_URL if CONF.rpc_transport == 'local' else None
-        _TRANSPORT = messaging.get_rpc_transport(CONF, url=url)
+        if CONF.rpc_transport == 'local':
+            _TRANSPORT = messaging.get_rpc_transport(
+                CONF, url=_LOCAL_URL, transport_cls=local_bus.LocalTransport)
+        else:
+            _TRANSPORT = messaging.get_rpc_transport(CONF)
     return _TRANSPORT
 
 

@@ -46,8 +46,11 @@ class StageFailed(Exception):
 
 class BuiltImage:
     def __init__(self, ref, image_id, app_uuid, project_id, app_name,
-                 commit, build_id, trust_id=None):
+                 commit, build_id, trust_id=None, digest=None):
         self.ref = ref
+        # Known when the stage read it already (the stores ask podman
+        # otherwise).
+        self.digest = digest
         # The app's Keystone trust: stores act through it, as the app's
         # owner, when it has one.
         self.trust_id = trust_id
@@ -217,8 +220,8 @@ def build(wf, log):
     result = wf.result or {}
     candidate = result.get('candidate_image')
     built = None
-    labels = common_images.labels(candidate) if candidate and \
-        result.get('commit') else None
+    labels, digest = common_images.labels_and_digest(candidate) \
+        if candidate and result.get('commit') else (None, None)
     if labels is not None:
         if labels.get(common_images.LABEL_APP) == wf.app.uuid:
             log('reusing the image tested in the unit-test stage: %s '
@@ -229,7 +232,7 @@ def build(wf, log):
                 wf.project_id, wf.app.name, result['commit'],
                 result.get('build_id') or
                 labels.get(common_images.LABEL_BUILD_ID),
-                trust_id=wf.app.trust_id)
+                trust_id=wf.app.trust_id, digest=digest or None)
     if built is None:
         with workspace.workspace(wf.project_id,
                                  '%s-build' % wf.uuid) as workdir:

@@ -9,7 +9,7 @@ class LocalImageStore(base.ImageStore):
     name = 'local'
 
     def store(self, context, image, log):
-        digest = images.digest(image.ref)
+        digest = getattr(image, 'digest', None) or images.digest(image.ref)
         log('image %s kept in the local container storage (id %s, digest '
             '%s)' % (image.ref, image.image_id[:12], digest))
         return {'image': image.ref, 'image_id': image.image_id,

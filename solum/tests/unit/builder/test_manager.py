@@ -138,14 +138,23 @@ class TestBuilderManager(BuilderTestBase):
         wf = self.workflow(status=states.BUILDING, result={
             'candidate_image': tag, 'candidate_image_id': 'i' * 64,
             'commit': 'abc', 'build_id': 'wf1-abc'})
-        self.patch('solum.common.images.labels',
-                   lambda ref: {images.LABEL_APP: self.app.uuid})
+        inspected = []
+
+        def labels_and_digest(ref):
+            inspected.append(ref)
+            return {images.LABEL_APP: self.app.uuid}, 'sha256:d2'
+        self.patch('solum.common.images.labels_and_digest',
+                   labels_and_digest)
+        # One podman call for the check and the digest: the store takes
+        # the digest it read.
+        self.patch('solum.common.images.digest', None)
         self.mgr.build(None, wf.uuid)
+        self.assertEqual([tag], inspected)
         [(expected, target, reason, result)] = self.mgr.conductor.reports
         self.assertEqual((states.BUILDING, states.BUILT, None),
                          (expected, target, reason))
         self.assertEqual({'image': tag, 'image_id': 'i' * 64,
-                          'digest': 'sha256:d1', 'store': 'local',
+                          'digest': 'sha256:d2', 'store': 'local',
                           'commit': 'abc', 'build_id': 'wf1-abc'}, result)
         self.assertEqual([], self.fetched)
         self.assertEqual([], self.built)

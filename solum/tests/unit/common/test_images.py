@@ -63,6 +63,17 @@ class TestQueries(base.TestCase):
         self.assertEqual({}, images.labels('unlabelled'))
         self.assertIsNone(images.labels('missing'))
 
+    def test_labels_and_digest_in_one_call(self):
+        self.outputs = [(0, 'sha256:d|{"org.openstack.solum.app":"a"}\n'),
+                        (0, '| null\n'), (125, '')]
+        self.assertEqual(({'org.openstack.solum.app': 'a'}, 'sha256:d'),
+                         images.labels_and_digest('-x'))
+        self.assertEqual(['podman', 'image', 'inspect', '--format',
+                          '{{.Digest}}|{{json .Labels}}', '--', '-x'],
+                         self.argvs[0])
+        self.assertEqual(({}, ''), images.labels_and_digest('unlabelled'))
+        self.assertEqual((None, None), images.labels_and_digest('missing'))
+
     def test_exists(self):
         self.outputs = [(0, ''), (1, ''), (125, '', 'storage is broken')]
         self.assertTrue(images.exists('a'))

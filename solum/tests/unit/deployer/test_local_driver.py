@@ -201,3 +201,25 @@ class TestLocalDriver(fakes.LocalDriverTestCase):
         e = self.assertRaises(base_driver.DeployError, self.driver.deploy,
                               base_driver.Target(APP, release(1), 1))
         self.assertIn('image not known', e.reason)
+
+    def test_health_probes_start_fast_and_back_off(self):
+        self.driver.deploy(base_driver.Target(APP, release(1), 1))
+        answers = [False] * 30 + [True]
+        self.patch(replicas, 'probe', lambda port, path: answers.pop(0))
+        sleeps, states = [], []
+        self.patch(replicas.time, 'sleep', sleeps.append)
+        state = self.podman.state
+
+        def counting_state(name):
+            states.append(name)
+            return state(name)
+        self.podman.state = counting_state
+        self.driver.deploy(base_driver.Target(APP, release(2), 1))
+        self.assertEqual(30, len(sleeps))
+        self.assertAlmostEqual(replicas.PROBE_FIRST, sleeps[0])
+        self.assertEqual(sleeps, sorted(sleeps))
+        self.assertAlmostEqual(replicas.PROBE_MAX, sleeps[-1])
+        # Under half a second of waiting for an app up in that time.
+        self.assertLess(sum(sleeps[:8]), 0.5)
+        # podman is asked whether it still runs every STATE_EVERY probes.
+        self.assertEqual(30 // replicas.STATE_EVERY, len(states))

@@ -7,6 +7,8 @@ here; replicas (replicas.py), reconcile and healing (healing.py) and load
 sampling (metrics.py) in their own modules.
 """
 
+import concurrent.futures
+
 from oslo_log import log as logging
 
 from solum import conf
@@ -52,10 +54,15 @@ class LocalDriver(base.Driver):
         app, release = target.app, target.release
         if not self.router.running():
             self.router.start()
-        new = self._replicas.start_healthy(app, release,
-                                           max(target.replicas, 1))
-        old = [r for r in self.replicas(app)
-               if r.release_uuid != release.uuid]
+        # What runs of the app now, listed while the new release starts
+        # (the app's lock keeps anything else from starting replicas of
+        # it): one podman call off the path to serving.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            running = pool.submit(self.replicas, app)
+            new = self._replicas.start_healthy(app, release,
+                                               max(target.replicas, 1))
+            old = [r for r in running.result()
+                   if r.release_uuid != release.uuid]
         try:
             # The earlier release is drained as the new one joins (one
             # reload): no new request reaches it once the new one serves.

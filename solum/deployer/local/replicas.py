@@ -113,6 +113,8 @@ class Replica:
         self.port = port
         self.release_uuid = release_uuid
         self.state = state
+        # Its network namespace, when start_healthy looked it up already.
+        self.netns = None
 
     @classmethod
     def from_ps(cls, entry):
@@ -145,9 +147,12 @@ class Replicas:
 
     def routes(self, replicas, release):
         """The replicas as the router's add_servers takes them."""
-        names = [r.name for r in replicas]
-        netns = self.podman.netns(names) if CONF.deployer.router_netns \
-            else {}
+        netns = {}
+        if CONF.deployer.router_netns:
+            netns = {r.name: r.netns for r in replicas if r.netns}
+            unknown = [r.name for r in replicas if not r.netns]
+            if unknown:
+                netns.update(self.podman.netns(unknown))
         # A namespace gone from under a replica that still runs: reached
         # at its published port instead (HAProxy cannot enter it).
         netns = {n: ns for n, ns in netns.items()
@@ -253,7 +258,7 @@ class Replicas:
         started = []
         errors = []
         with concurrent.futures.ThreadPoolExecutor(
-                max_workers=min(count, 8) or 1) as pool:
+                max_workers=min(count, 8) + 1) as pool:
             for result in pool.map(
                     lambda _i: self._try_run(app, release), range(count)):
                 if isinstance(result, Replica):
@@ -261,16 +266,32 @@ class Replicas:
                 else:
                     errors.append((result, None))
             if not errors:
+                # The namespaces the router will need, looked up while
+                # the replicas start (one podman call off the path).
+                lookup = pool.submit(self._look_up_netns, started) \
+                    if CONF.deployer.router_netns else None
                 checks = pool.map(
                     lambda r: (self._wait_healthy(r, path, timeout), r),
                     started)
                 errors = [(e, r) for e, r in checks if e]
+                if lookup is not None:
+                    lookup.result()
         if errors:
             reason, failing = errors[0]
             logs = self._last_logs(failing.name) if failing else []
             self.podman.remove([r.name for r in started], stop_timeout=0)
             raise base.DeployError(reason, logs)
         return started
+
+    def _look_up_netns(self, replicas):
+        """Set each replica's ``netns`` (routes() asks podman for those
+        left unknown)."""
+        try:
+            found = self.podman.netns([r.name for r in replicas])
+        except podman_mod.PodmanError:
+            return
+        for replica in replicas:
+            replica.netns = found.get(replica.name)
 
     def _try_run(self, app, release):
         try:

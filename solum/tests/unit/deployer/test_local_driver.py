@@ -202,6 +202,29 @@ class TestLocalDriver(fakes.LocalDriverTestCase):
                               base_driver.Target(APP, release(1), 1))
         self.assertIn('image not known', e.reason)
 
+    def test_namespaces_are_looked_up_once_while_replicas_start(self):
+        calls = []
+        netns = self.podman.netns
+
+        def counting(names):
+            calls.append(sorted(names))
+            return netns(names)
+        self.podman.netns = counting
+        self.driver.deploy(base_driver.Target(APP, release(1), 2))
+        names = sorted(r['name'] for r in self.podman.runs)
+        # One podman inspect for both, during the health wait; the router
+        # change asks no more.
+        self.assertEqual([names], calls)
+        backend = self.router.backends[replicas.backend_name(APP)]
+        self.assertEqual(['netns-' + n for n in names],
+                         [backend.servers[n]['netns'] for n in names])
+
+    def test_no_namespace_lookup_without_router_netns(self):
+        self.conf.config(router_netns=False, group='deployer')
+        self.podman.netns = None   # never called
+        self.driver.deploy(base_driver.Target(APP, release(1), 1))
+        self.assertEqual(1, len(self.servers()))
+
     def test_health_probes_start_fast_and_back_off(self):
         self.driver.deploy(base_driver.Target(APP, release(1), 1))
         answers = [False] * 30 + [True]

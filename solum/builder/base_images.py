@@ -143,6 +143,19 @@ def image_id(name):
         raise BaseImageError(str(e))
 
 
+def present_id(name):
+    """The full id of the local image ``name``, or None when there is no
+    such image: one podman call when it is there (every build asks)."""
+    try:
+        return images.image_id(name)
+    except images.ImageError:
+        pass
+    # Missing, or podman failed: tell them apart.
+    if not image_exists(name):
+        return None
+    return image_id(name)
+
+
 def _apt_source_uris():
     """URIs of the apt sources enabled on this host."""
     uris = []
@@ -314,9 +327,8 @@ def ensure_base_image(kind, rebuild=False, log=print):
         raise BaseImageError('bootstrapping base images needs root '
                              '(mmdebstrap --mode=root, rootful podman)')
     with _lock(kind):
-        old_id = None
-        if image_exists(name):
-            old_id = image_id(name)
+        old_id = present_id(name)
+        if old_id is not None:
             if not rebuild:
                 log('%s present (%s), skipping bootstrap'
                     % (name, old_id[:12]))

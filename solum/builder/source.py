@@ -22,6 +22,8 @@ CONF = conf.CONF
 
 _SCP_LIKE = re.compile(r'^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$')
 _SHA = re.compile(r'^[0-9a-f]{7,64}$')
+# A detached HEAD: the full sha (SHA-1 or SHA-256 repositories).
+_DETACHED = re.compile(r'^(?:[0-9a-f]{40}|[0-9a-f]{64})$')
 # A branch, tag or commit: what validation.py's schema accepts, and no
 # "-" first (it would be read as an option), no "..", no control chars.
 _REVISION = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9._/+-]{0,254}$')
@@ -222,8 +224,7 @@ def fetch(url, revision, dest, log, private_key=None, known_hosts=None):
                      '--no-recurse-submodules', 'origin'])
             git_run(['-C', dest, 'checkout', '-q', '--detach', '--',
                      revision])
-        sha = process.output(git + ['-C', dest, 'rev-parse', 'HEAD'],
-                             env=env).strip()
+        sha = _head_commit(dest, git, env)
         if too_big():
             raise SourceError(too_big())
         shutil.rmtree(os.path.join(dest, '.git'), ignore_errors=True)
@@ -232,6 +233,20 @@ def fetch(url, revision, dest, log, private_key=None, known_hosts=None):
         return sha
     finally:
         shutil.rmtree(home, ignore_errors=True)
+
+
+def _head_commit(dest, git, env):
+    """The commit checked out (detached) in ``dest``: read from
+    ``.git/HEAD`` (one git process less per build), else asked of git."""
+    try:
+        with open(os.path.join(dest, '.git', 'HEAD')) as f:
+            head = f.read(200).strip()
+    except OSError:
+        head = ''
+    if _DETACHED.match(head):
+        return head
+    return process.output(git + ['-C', dest, 'rev-parse', 'HEAD'],
+                          env=env).strip()
 
 
 def _git_reason(url, revision, error):

@@ -112,6 +112,25 @@ class TestFetch(base.TestCase):
             self.assertEqual('/dev/null', env['GIT_CONFIG_GLOBAL'])
         self.assertFalse(os.path.exists(self.dest + '.home'))
 
+    def test_the_commit_is_read_from_the_detached_head(self):
+        sha = '0123456789abcdef0123456789abcdef01234567'
+        asked = []
+
+        def run(cmd, **kw):
+            result = self._run(cmd, **kw)
+            if 'checkout' in cmd:
+                os.makedirs(os.path.join(self.dest, '.git'))
+                with open(os.path.join(self.dest, '.git', 'HEAD'), 'w') as f:
+                    f.write(sha + '\n')
+            return result
+        self.useFixture(self._patch('run', run))
+        self.useFixture(self._patch('output', lambda cmd, env=None:
+                                    asked.append(cmd) or 'abc123\n'))
+        self.assertEqual(sha, source.fetch('/srv/repo', 'main', self.dest,
+                                           lambda x: None))
+        self.assertEqual([], asked)   # no git rev-parse
+        self.assertFalse(os.path.exists(os.path.join(self.dest, '.git')))
+
     def test_ssh_key_is_private_and_removed(self):
         source.fetch('git@h.example:r.git', None, self.dest, lambda x: None,
                      private_key='-----BEGIN KEY-----\nabc\n'

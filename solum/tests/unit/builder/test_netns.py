@@ -359,3 +359,50 @@ class TestAvailable(base.TestCase):
             lambda name: None if name == 'slirp4netns' else '/bin/' + name))
         self.assertEqual((False, 'slirp4netns is not installed'),
                          netns.available())
+
+
+class TestReap(base.TestCase):
+
+    def test_reaped_at_its_exit_not_at_a_later_poll(self):
+        lags = []
+        for _i in range(5):
+            # The child says when it exits (the monotonic clock is the
+            # system's).
+            proc = subprocess.Popen(
+                [sys.executable, '-c', 'import sys, time; time.sleep(0.2);'
+                 ' sys.stdout.write(repr(time.monotonic()))'],
+                stdout=subprocess.PIPE)
+            netns._reap(proc, timeout=5)
+            reaped = time.monotonic()
+            self.assertEqual(0, proc.returncode)
+            lags.append(reaped - float(proc.stdout.read()))
+            proc.stdout.close()
+        # Popen.wait(5) polls at doubling intervals up to 50 ms: at
+        # 0.2 s it was 25 ms late on average, up to 50.
+        self.assertLess(sorted(lags)[2], 0.015)
+
+    def test_one_that_does_not_exit_is_killed(self):
+        proc = subprocess.Popen([sys.executable, '-c',
+                                 'import time; time.sleep(60)'])
+        started = time.monotonic()
+        netns._reap(proc, timeout=0.2)
+        self.assertEqual(-9, proc.returncode)
+        self.assertLess(time.monotonic() - started, 2)
+
+    def test_without_pidfds_it_polls(self):
+        self.useFixture(fixtures.MonkeyPatch(
+            'solum.builder.netns.os.pidfd_open',
+            lambda pid: (_ for _ in ()).throw(OSError(38, 'ENOSYS'))))
+        proc = subprocess.Popen([sys.executable, '-c', 'pass'])
+        netns._reap(proc, timeout=5)
+        self.assertEqual(0, proc.returncode)
+        proc = subprocess.Popen([sys.executable, '-c',
+                                 'import time; time.sleep(60)'])
+        netns._reap(proc, timeout=0.1)
+        self.assertEqual(-9, proc.returncode)
+
+    def test_an_already_reaped_one(self):
+        proc = subprocess.Popen([sys.executable, '-c', 'pass'])
+        proc.wait()
+        netns._reap(proc)
+        self.assertEqual(0, proc.returncode)

@@ -121,6 +121,21 @@ def _fetch(wf, dest, log, revision=None):
         raise StageFailed(str(e))
 
 
+def _ensure_base(kind, log):
+    try:
+        base_images.ensure_known(kind, log=log)
+    except base_images.BaseImageError as e:
+        raise StageFailed('base image %s: %s' % (
+            base_images.image_name(kind), str(e).splitlines()[0]))
+
+
+def _base_missing(kind):
+    try:
+        return base_images.present_id(base_images.image_name(kind)) is None
+    except base_images.BaseImageError:
+        return False
+
+
 def _build_image(wf, workdir, log, dev=False, revision=None):
     """Fetch and build; return a BuiltImage (in local storage)."""
     app = wf.app
@@ -142,18 +157,26 @@ def _build_image(wf, workdir, log, dev=False, revision=None):
         log('base image %s (configured; buildah pulls it when missing)'
             % languagepacks.base_image(kind))
     elif kind:
-        try:
-            base_images.ensure_base_image(kind, log=log)
-        except base_images.BaseImageError as e:
-            raise StageFailed('base image %s: %s' % (
-                base_images.image_name(kind), str(e).splitlines()[0]))
+        _ensure_base(kind, log)
     build_id = build_id_for(wf, commit)
     ref = common_images.image_ref(wf.project_id, app.name, build_id)
     labels = common_images.build_labels(app, wf.project_id, commit,
                                         build_id, recipe.pack)
     try:
-        image_id = buildah.build(workdir, src, recipe, ref, labels, log,
-                                 project_id=wf.project_id)
+        try:
+            image_id = buildah.build(workdir, src, recipe, ref, labels, log,
+                                     project_id=wf.project_id)
+        except buildah.BuildError:
+            # The base image was taken as present from an earlier build:
+            # if it is gone, bootstrap it and build again.
+            if not (kind and base_images.forget(kind) and
+                    _base_missing(kind)):
+                raise
+            log('the base image %s is gone: bootstrapping it and building '
+                'again' % base_images.image_name(kind))
+            _ensure_base(kind, log)
+            image_id = buildah.build(workdir, src, recipe, ref, labels, log,
+                                     project_id=wf.project_id)
     except buildah.BuildError as e:
         raise StageFailed(str(e))
     log('built %s (%s)' % (ref, image_id[:12]))

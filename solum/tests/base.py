@@ -9,6 +9,7 @@ from oslo_config import fixture as config_fixture
 
 from solum import conf
 from solum.api import policy
+from solum.builder import base_images
 from solum.common import locks
 from solum.common import rpc
 from solum.common import states
@@ -45,6 +46,9 @@ class TestCase(testtools.TestCase):
             group='security')
         # Per-app locks in this test's state path.
         self.addCleanup(locks.reset)
+        # Base images seen present by the builder: none yet.
+        base_images.reset()
+        self.addCleanup(base_images.reset)
 
 
 class RecordingConductor:

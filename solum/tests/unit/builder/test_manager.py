@@ -95,6 +95,70 @@ class TestBuilderManager(BuilderTestBase):
         self.assertEqual([], os.listdir(os.path.join(
             self.state_path, 'builds', PROJECT)))
 
+    def _counting_base(self, present):
+        checks = []
+
+        def ensure(kind, log):
+            checks.append(kind)
+            return 'base-id'
+        self.patch('solum.builder.base_images.ensure_base_image', ensure)
+        self.patch('solum.builder.base_images.present_id',
+                   lambda name: 'base-id' if present else None)
+        return checks
+
+    def test_the_base_image_is_checked_once_per_builder(self):
+        checks = self._counting_base(present=True)
+        for _i in range(2):
+            wf = self.workflow(status=states.BUILDING, actions=('build',))
+            self.mgr.build(None, wf.uuid)
+        self.assertEqual(['python'], checks)
+        self.assertEqual(2, len(self.built))
+        self.assertEqual([states.BUILT, states.BUILT],
+                         [r[1] for r in self.mgr.conductor.reports])
+
+    def test_a_base_image_gone_since_is_bootstrapped_again(self):
+        checks = self._counting_base(present=False)
+        wf = self.workflow(status=states.BUILDING, actions=('build',))
+        self.mgr.build(None, wf.uuid)
+        builds = []
+
+        def build_once_missing(workdir, src, recipe, tag, labels, log,
+                               project_id=None):
+            builds.append(tag)
+            if len(builds) == 1:
+                raise buildah.BuildError('build step failed: '
+                                         'image not known')
+            return 'i' * 64
+        self.patch('solum.builder.buildah.build', build_once_missing)
+        wf = self.workflow(status=states.BUILDING, actions=('build',))
+        self.mgr.build(None, wf.uuid)
+        self.assertEqual(['python', 'python'], checks)
+        self.assertEqual(2, len(builds))
+        self.assertEqual(states.BUILT, self.mgr.conductor.reports[-1][1])
+        self.assertIn('is gone: bootstrapping it and building again',
+                      self.log_text(wf))
+
+    def test_a_failing_build_with_its_base_present_is_not_retried(self):
+        checks = self._counting_base(present=True)
+        wf = self.workflow(status=states.BUILDING, actions=('build',))
+        self.mgr.build(None, wf.uuid)
+        builds = []
+
+        def broken(*args, **kw):
+            builds.append(1)
+            raise buildah.BuildError("build step 'RUN make' failed")
+        self.patch('solum.builder.buildah.build', broken)
+        wf = self.workflow(status=states.BUILDING, actions=('build',))
+        self.mgr.build(None, wf.uuid)
+        self.assertEqual(1, len(builds))
+        self.assertEqual((states.ERROR, "build step 'RUN make' failed"),
+                         self.mgr.conductor.reports[-1][1:3])
+        # Forgotten: the next build asks podman again.
+        self.assertEqual(['python'], checks)
+        wf = self.workflow(status=states.BUILDING, actions=('build',))
+        self.mgr.build(None, wf.uuid)
+        self.assertEqual(['python', 'python'], checks)
+
     def test_failing_tests_remove_the_candidate(self):
         self.test_rc = 1
         wf = self.workflow()

@@ -184,8 +184,6 @@ class ConductorManager:
             self._after_move(context, wf, target, result)
 
     def _after_move(self, context, wf, status, result):
-        if result and result.get('app_url'):
-            db_api.set_app_url(context, wf.app_id, result['app_url'])
         following = states.next_state(status, wf.actions)
         if following is not None:
             self._advance(context, wf, status, following)
@@ -268,9 +266,12 @@ class ConductorManager:
             return False
         line = '%s -> %s%s' % (expected, target,
                                ': %s' % reason if reason else '')
-        if not db_api.transition_workflow(None, wf.uuid, expected, target,
-                                          reason=reason, result=result,
-                                          log_message=line):
+        # A deploy's app_url is the app's in the move's own transaction:
+        # whoever sees the workflow finished also sees where it serves.
+        if not db_api.transition_workflow(
+                None, wf.uuid, expected, target, reason=reason,
+                result=result, log_message=line,
+                app_url=(result or {}).get('app_url')):
             LOG.info('Workflow %s was no longer %s; not moving it to %s',
                      wf.uuid, expected, target)
             return False

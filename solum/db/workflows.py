@@ -95,13 +95,15 @@ def list_workflows_in(context, statuses, app_id=None):
 
 
 def transition_workflow(context, uuid, expected, target, reason=None,
-                        result=None, log_message=None):
+                        result=None, log_message=None, app_url=None):
     """Move a workflow from ``expected`` to ``target`` atomically.
 
     Returns False when the workflow is no longer in ``expected`` (another
     actor moved it first), so each transition happens exactly once.
     ``log_message`` joins the workflow's log in the same transaction, so
-    whoever sees the new state also sees the line.
+    whoever sees the new state also sees the line; so does ``app_url``
+    become the app's (a deploy's end): whoever sees the workflow
+    finished sees where its app is served.
     """
     now = timeutils.utcnow()
     with engine.writer(context) as session:
@@ -126,6 +128,10 @@ def transition_workflow(context, uuid, expected, target, reason=None,
             session.add(models.LogLine(
                 resource_uuid=wf.uuid, project_id=wf.project_id,
                 stage='conductor', message=log_message, created_at=now))
+        if app_url:
+            session.execute(sa.update(models.App)
+                            .where(models.App.id == wf.app_id)
+                            .values(**q.app_change(app_url=app_url)))
         # The app shows the state of its newest workflow.
         newest = session.scalar(
             sa.select(sa.func.max(models.Workflow.wf_id))

@@ -105,6 +105,29 @@ class TestConductor(ConductorTestBase):
             [(t.from_status, t.to_status)
              for t in db_api.list_transitions(None, wf.id)])
 
+    def test_a_finished_deploy_already_shows_its_app_url(self):
+        # Whoever sees the workflow finished (an API client polling it)
+        # sees where the app serves: no moment in between shows the
+        # workflow DEPLOYMENT_COMPLETE and the app without its URL.
+        wf = self.workflow(actions=['deploy'])
+        self.conductor.start_workflow(self.context, wf.uuid)
+        seen = []
+        transition = db_api.transition_workflow
+
+        def transition_and_look(*args, **kwargs):
+            moved = transition(*args, **kwargs)
+            if moved and args[3] == states.DEPLOYMENT_COMPLETE:
+                seen.append(db_api.get_app(None, self.app.uuid).app_url)
+            return moved
+
+        url = 'http://app.p1.apps.localhost:8088/'
+        with mock.patch.object(db_api, 'transition_workflow',
+                               side_effect=transition_and_look):
+            self.conductor.report_outcome(
+                self.context, wf.uuid, states.DEPLOY, states.SERVING,
+                result={'app_url': url})
+        self.assertEqual([url], seen)
+
     def test_a_failure_outcome_ends_the_stage_with_its_reason(self):
         wf = self.workflow(actions=['deploy'])
         self.conductor.start_workflow(self.context, wf.uuid)

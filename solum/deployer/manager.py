@@ -35,6 +35,10 @@ RECONCILE_WAIT = 600
 SCALE_ORDER_WAIT = 60
 
 
+# How long stop() waits for the periodic thread's current task.
+STOP_JOIN = 30
+
+
 class DeployerManager:
     """RPC endpoint of the deployer; see rpcapi for the version
     history."""
@@ -81,12 +85,19 @@ class DeployerManager:
 
     def stop(self):
         self._stop.set()
+        # A reconcile or heal still running would act on whatever
+        # database and drivers are set up after this stop (a test's next
+        # one, a restarted service's).
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(STOP_JOIN)
         self.drivers.stop()
 
     def _background(self):
         if CONF.deployer.reconcile_on_start:
             try:
-                self.reconcile()
+                if not self._stop.is_set():
+                    self.reconcile()
             except Exception:
                 LOG.exception('Reconciling deployed apps failed')
             finally:

@@ -286,6 +286,35 @@ class TestReconcileFirst(base.DbTestCase):
         self.assertEqual(['start begins', 'start ends', 'scale'],
                          self.events)
 
+    def test_stop_waits_for_a_running_reconcile(self):
+        self.deployer.start()
+        for _i in range(100):
+            if self.events:
+                break
+            time.sleep(0.02)
+        self.assertEqual(['start begins'], self.events)
+
+        def stop():
+            self.deployer.stop()
+            self.events.append('stopped')
+        stopper = threading.Thread(target=stop)
+        stopper.start()
+        self.addCleanup(stopper.join, 10)
+        time.sleep(0.2)
+        self.assertEqual(['start begins'], self.events)
+        self.release_start.set()
+        stopper.join(10)
+        self.assertEqual(['start begins', 'start ends', 'stopped'],
+                         self.events)
+
+    def test_no_reconcile_once_stopped(self):
+        self.deployer.stop()
+        self.deployer.start()
+        self.deployer._thread.join(10)
+        self.assertFalse(self.deployer._thread.is_alive())
+        self.assertEqual([], self.events)
+        self.assertTrue(self.deployer._reconciled.is_set())
+
     def test_nothing_waits_without_a_start(self):
         # With no wait allowed, an unset event would log that it gave up.
         self.patch(manager, 'RECONCILE_WAIT', 0)

@@ -78,7 +78,22 @@ class CreateView(forms.ModalFormView):
     success_url = INDEX_URL
 
 
-class ScaleView(_OnApp, forms.ModalFormView):
+class _AppForm(_OnApp, forms.ModalFormView):
+    """A modal form on one app, posted to the URL named ``url_name``."""
+    url_name = None
+    success_url = INDEX_URL
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context['app'] = self.get_app()
+        context['submit_url'] = reverse(
+            'horizon:project:solum_applications:' + self.url_name,
+            args=(self.kwargs['app_id'],))
+        return context
+
+
+class ScaleView(_AppForm):
+    url_name = 'scale'
     form_class = app_forms.ScaleForm
     template_name = TEMPLATES + 'scale.html'
     modal_id = 'scale_app_modal'
@@ -86,22 +101,14 @@ class ScaleView(_OnApp, forms.ModalFormView):
     modal_header = _('Scale App')
     page_title = _('Scale App')
     submit_label = _('Scale')
-    success_url = INDEX_URL
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context['app'] = self.get_app()
-        context['submit_url'] = reverse(
-            'horizon:project:solum_applications:scale',
-            args=(self.kwargs['app_id'],))
-        return context
 
     def get_initial(self):
         app = self.get_app()
         return {'app_id': app.id, 'replicas': app.replicas or 1}
 
 
-class RollbackView(_OnApp, forms.ModalFormView):
+class RollbackView(_AppForm):
+    url_name = 'rollback'
     form_class = app_forms.RollbackForm
     template_name = TEMPLATES + 'rollback.html'
     modal_id = 'rollback_app_modal'
@@ -109,7 +116,6 @@ class RollbackView(_OnApp, forms.ModalFormView):
     modal_header = _('Roll Back App')
     page_title = _('Roll Back App')
     submit_label = _('Roll Back')
-    success_url = INDEX_URL
 
     @memoized.memoized_method
     def releases(self):
@@ -128,14 +134,6 @@ class RollbackView(_OnApp, forms.ModalFormView):
         kwargs = super().get_form_kwargs()
         kwargs['releases'] = self.releases()
         return kwargs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context['app'] = self.get_app()
-        context['submit_url'] = reverse(
-            'horizon:project:solum_applications:rollback',
-            args=(self.kwargs['app_id'],))
-        return context
 
     def get_initial(self):
         releases = self.releases()

@@ -20,6 +20,8 @@ class ContextHook(hooks.PecanHook):
         environ = state.request.environ
         if auth.is_public(state.request.path_info, state.request.method):
             return
+        if auth.DEPLOY_TOKEN_ENVIRON in environ:
+            return  # a git request; solum.api.controllers.v1.git checks it
         if environ.get('HTTP_X_IDENTITY_STATUS') != 'Confirmed':
             raise exception.NotAuthenticated()
         ctx = solum_context.RequestContext.from_environ(environ)

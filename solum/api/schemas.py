@@ -36,6 +36,9 @@ SOURCE = {
         'revision': {'type': 'string', 'pattern': REVISION},
         'private': {'type': 'boolean'},
         'private_ssh_key': {'type': 'string', 'maxLength': 16384},
+        # Lets a push delete or rewrite the tracked branch of the app's
+        # own git remote (solum.api.git_push).
+        'allow_force_push': {'type': 'boolean'},
     },
     'additionalProperties': False,
 }
@@ -117,7 +120,8 @@ _app_properties = {
 APP_CREATE = {
     'type': 'object',
     'properties': _app_properties,
-    'required': ['version', 'name', 'languagepack', 'source'],
+    # Without source.repository, the app's source is its own git remote.
+    'required': ['version', 'name', 'languagepack'],
     'additionalProperties': False,
 }
 
@@ -214,5 +218,15 @@ SCALE = {
                      'maximum': MAX_REPLICAS},
     },
     'required': ['replicas'],
+    'additionalProperties': False,
+}
+
+
+DEPLOY_TOKEN_CREATE = {
+    'type': 'object',
+    'properties': {
+        'name': {'type': 'string', 'pattern': r'^[A-Za-z0-9][A-Za-z0-9._-]*$',
+                 'maxLength': 64},
+    },
     'additionalProperties': False,
 }

@@ -25,6 +25,7 @@ def app(item, base_url):
         'user_id': item.user_id,
         'languagepack': item.languagepack,
         'source': _public_source(item.source),
+        'git_url': uri + '/git',
         'workflow_config': item.workflow_config,
         'trigger_actions': item.trigger_actions,
         'trigger_uuid': item.trigger_uuid,
@@ -136,4 +137,14 @@ def release(item, app_item, base_url):
         'rollback_of': item.rollback_of,
         'created_at': _time(item.created_at),
         'updated_at': _time(item.updated_at),
+    }
+
+
+def deploy_token(item):
+    """A deploy token without its secret (shown only when created)."""
+    return {
+        'id': item.uuid,
+        'name': item.name,
+        'created_at': _time(item.created_at),
+        'last_used_at': _time(item.last_used_at),
     }

@@ -62,8 +62,17 @@ def transport(url):
     return _SCHEME_PROTOCOLS[scheme]
 
 
-def check_url(url):
-    """Refuse what this builder will not fetch; return the transport."""
+def _inside(real, directory):
+    top = os.path.realpath(directory)
+    return real == top or real.startswith(top + os.sep)
+
+
+def check_url(url, own_repository=None):
+    """Refuse what this builder will not fetch; return the transport.
+    ``own_repository``: the path of the app's own git remote
+    (solum.common.git_repos), which it may always fetch."""
+    if own_repository and url == 'file://' + own_repository:
+        return 'file'
     proto = transport(url)
     allowed = [p.strip() for p in CONF.builder.git_allowed_protocols]
     if proto not in allowed:
@@ -76,11 +85,15 @@ def check_url(url):
                               'builder: %r' % url)
         path = url if url.startswith('/') else parse.urlsplit(url).path
         real = os.path.realpath(parse.unquote(path))
-        # Other projects' sources being fetched and built live there.
-        builds = os.path.realpath(os.path.join(CONF.state_path, 'builds'))
-        if real == builds or real.startswith(builds + os.sep):
+        # Other projects' sources being fetched and built live there, and
+        # other apps' git remotes.
+        if _inside(real, os.path.join(CONF.state_path, 'builds')):
             raise SourceError('repository %r is inside Solum\'s build '
                               'workspaces' % url)
+        if _inside(real, os.path.join(CONF.state_path, 'git')):
+            raise SourceError('repository %r is another app\'s git remote; '
+                              'an app builds from its own remote by a push '
+                              'to it' % url)
     return proto
 
 
@@ -95,9 +108,11 @@ def check_revision(revision):
     return revision
 
 
-def git_config_args():
+def git_config_args(own_repository=False):
     """``-c`` options every git command of the builder runs with."""
     args = ['-c', 'protocol.allow=never']
+    if own_repository:
+        args += ['-c', 'protocol.file.allow=always']
     for proto in CONF.builder.git_allowed_protocols:
         proto = proto.strip()
         if proto in ('ext', 'fd') or not re.match(r'^[a-z+]+$', proto):
@@ -156,13 +171,15 @@ def _tree_size(path):
     return total
 
 
-def fetch(url, revision, dest, log, private_key=None, known_hosts=None):
+def fetch(url, revision, dest, log, private_key=None, known_hosts=None,
+          own_repository=None):
     """Fetch ``revision`` (default: the remote HEAD) of ``url`` into
     ``dest`` (created; must not exist) and return the commit sha.
+    ``own_repository``: as for check_url.
 
     ``.git`` is removed afterwards: the image build needs the tree only.
     """
-    proto = check_url(url)
+    proto = check_url(url, own_repository)
     revision = check_revision(revision)
     if proto == 'file' and url.startswith('/'):
         url = 'file://' + url  # --depth is ignored for plain local paths
@@ -179,7 +196,8 @@ def fetch(url, revision, dest, log, private_key=None, known_hosts=None):
             ssh_value = ssh_command(
                 key_file, known_hosts or os.path.join(home, 'known_hosts'))
         env = git_env(home, ssh_value)
-        git = ['git'] + git_config_args()
+        git = ['git'] + git_config_args(
+            own_repository=url == 'file://%s' % own_repository)
         limit = CONF.builder.max_source_size_mb * 1024 * 1024
 
         def too_big():

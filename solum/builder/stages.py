@@ -30,6 +30,7 @@ from solum.builder import testrun
 from solum.builder import workspace
 from solum.common import crypto
 from solum.common import exception
+from solum.common import git_repos
 from solum.common import images as common_images
 from solum.common import languagepacks as builtin_packs
 from solum.common import states
@@ -116,7 +117,8 @@ def _fetch(wf, dest, log, revision=None):
         return source.fetch(url, revision or default_revision, dest, log,
                             private_key=key,
                             known_hosts=workspace.known_hosts_file(
-                                wf.project_id))
+                                wf.project_id),
+                            own_repository=git_repos.path(wf.app.uuid))
     except source.SourceError as e:
         raise StageFailed(str(e))
 

@@ -11,6 +11,7 @@ from solum import conf
 from solum.builder import rpcapi as builder_rpcapi
 from solum.common import context as solum_context
 from solum.common import exception
+from solum.common import git_repos
 from solum.common import keystone
 from solum.common import locks
 from solum.common import states
@@ -215,6 +216,9 @@ class ConductorManager:
                                   states.ERROR_STACK_DELETE_FAILED)
             return
         db_api.destroy_app(None, app.id)
+        # The app's git remote (on this host's state path, as the API's
+        # and builder's: solum.common.git_repos).
+        git_repos.remove(app.uuid)
         LOG.info('App %s deleted', app.uuid)
 
     def build_language_pack(self, context, lp_uuid):

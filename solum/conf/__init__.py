@@ -9,6 +9,7 @@ from solum.conf import coordination
 from solum.conf import database
 from solum.conf import default
 from solum.conf import deployer
+from solum.conf import git
 from solum.conf import heat
 from solum.conf import quota
 from solum.conf import security
@@ -18,6 +19,6 @@ from solum.conf import upgrade_levels
 CONF = cfg.CONF
 
 for _module in (default, api, builder, conductor, coordination, database,
-                deployer, heat, quota, security, service_auth,
+                deployer, git, heat, quota, security, service_auth,
                 upgrade_levels):
     _module.register_opts(CONF)

@@ -12,14 +12,15 @@ from solum.conf import coordination
 from solum.conf import database
 from solum.conf import default
 from solum.conf import deployer
+from solum.conf import git
 from solum.conf import heat
 from solum.conf import quota
 from solum.conf import security
 from solum.conf import service_auth
 from solum.conf import upgrade_levels
 
-_MODULES = (default, database, api, conductor, builder, deployer, heat,
-            quota, security, service_auth, coordination, upgrade_levels)
+_MODULES = (default, database, api, conductor, builder, deployer, git,
+            heat, quota, security, service_auth, coordination, upgrade_levels)
 
 
 def list_opts():

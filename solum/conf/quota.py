@@ -13,6 +13,12 @@ opts = [
                help='Replicas (instances) one app may be scaled to.'),
     cfg.IntOpt('plans', default=100, min=-1,
                help='Plans one project may have.'),
+    cfg.IntOpt('git_repository_mb', default=200, min=-1,
+               help='Size one app\'s git repository (served at '
+                    '/v1/apps/{app}/git) may reach, in MiB; a push that '
+                    'would make it larger is refused.'),
+    cfg.IntOpt('deploy_tokens_per_app', default=20, min=-1,
+               help='Deploy tokens one app\'s git remote may have.'),
 ]
 
 

@@ -24,6 +24,10 @@ from solum.db.apps import request_scale
 from solum.db.apps import set_app_status
 from solum.db.apps import set_app_url
 from solum.db.apps import update_app
+from solum.db.deploy_tokens import create_deploy_token
+from solum.db.deploy_tokens import delete_deploy_token
+from solum.db.deploy_tokens import list_deploy_tokens
+from solum.db.deploy_tokens import use_deploy_token
 from solum.db.engine import get_engine
 from solum.db.engine import reset_engine
 from solum.db.language_packs import count_language_packs

@@ -85,6 +85,26 @@ class WebhookDelivery(Base):
                             nullable=False, index=True)
 
 
+class DeployToken(Base):
+    """A token that lets git push to (and fetch from) one app's git remote
+    without a Keystone token, until its owner revokes it. Only its
+    SHA-256 digest is stored: a token is random, so the digest alone
+    verifies it and cannot be turned back into it."""
+
+    __tablename__ = 'deploy_tokens'
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    uuid = sa.Column(sa.String(36), nullable=False, unique=True)
+    app_id = sa.Column(sa.Integer,
+                       sa.ForeignKey('apps.id', ondelete='CASCADE'),
+                       nullable=False, index=True)
+    name = sa.Column(sa.String(64), nullable=False)
+    digest = sa.Column(sa.String(64), nullable=False, unique=True)
+    created_at = sa.Column(sa.DateTime, default=timeutils.utcnow,
+                           nullable=False)
+    last_used_at = sa.Column(sa.DateTime)
+
+
 class Workflow(_Timestamps, Base):
     __tablename__ = 'workflows'
     __table_args__ = (

@@ -1,6 +1,8 @@
 """Authentication middleware: Keystone for every path but the public ones,
 or a trusted-loopback 'noauth' identity for the all-in-one."""
 
+import base64
+import binascii
 import re
 
 import webob.dec
@@ -20,6 +22,46 @@ _WEBHOOK = re.compile(r'^/v1/apps/[^/]+/webhook$')
 
 def is_webhook(path, method='POST'):
     return method == 'POST' and bool(_WEBHOOK.match(path.rstrip('/')))
+
+
+# An app's git remote (solum.api.controllers.v1.git). git sends HTTP
+# Basic credentials: a deploy token under this user name, or a Keystone
+# token as the password of any other.
+_GIT = re.compile(r'^/v1/apps/[^/]+/git(/|$)')
+DEPLOY_TOKEN_USER = 'deploy-token'  # noqa: S105 (a user name)
+# Set (only) by this middleware: the deploy token a git request carries.
+DEPLOY_TOKEN_ENVIRON = 'solum.deploy_token'  # noqa: S105 (a key)
+_BASIC_CHALLENGE = ('WWW-Authenticate', 'Basic realm="Solum git remote"')
+
+
+def is_git(path):
+    return bool(_GIT.match(path))
+
+
+def basic_credentials(environ):
+    """(user, password) of an HTTP Basic Authorization header, or
+    (None, None)."""
+    scheme, _, value = environ.get('HTTP_AUTHORIZATION', '').partition(' ')
+    if scheme.lower() != 'basic':
+        return None, None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None, None
+    user, sep, password = decoded.partition(':')
+    return (user, password) if sep else (None, None)
+
+
+def _challenging(start_response):
+    """git (through curl) sends credentials only after a Basic challenge:
+    every 401 of a git route carries one."""
+    def _start(status, headers, exc_info=None):
+        if status.startswith('401'):
+            headers = [h for h in headers
+                       if h[0].lower() != 'www-authenticate']
+            headers.append(_BASIC_CHALLENGE)
+        return start_response(status, headers, exc_info)
+    return _start
 
 
 def is_public(path, method='GET'):
@@ -47,10 +89,29 @@ class KeystoneAuth:
         return _filter
 
     def __call__(self, environ, start_response):
-        if is_public(environ.get('PATH_INFO', ''),
-                     environ.get('REQUEST_METHOD')):
+        environ.pop(DEPLOY_TOKEN_ENVIRON, None)
+        path = environ.get('PATH_INFO', '')
+        if is_public(path, environ.get('REQUEST_METHOD')):
             return self.application(environ, start_response)
+        if is_git(path):
+            return self._git(environ, _challenging(start_response))
         return self.protected(environ, start_response)
+
+    def _git(self, environ, start_response):
+        user, password = basic_credentials(environ)
+        if user is None:
+            return self.protected(environ, start_response)
+        environ.pop('HTTP_AUTHORIZATION')
+        if user != DEPLOY_TOKEN_USER:
+            environ['HTTP_X_AUTH_TOKEN'] = password
+            return self.protected(environ, start_response)
+        # No Keystone identity on this path: drop any identity header a
+        # client sent, so nothing downstream can mistake one for
+        # auth_token's.
+        for key in [k for k in environ if k.startswith('HTTP_X_')]:
+            del environ[key]
+        environ[DEPLOY_TOKEN_ENVIRON] = password
+        return self.application(environ, start_response)
 
 
 class NoAuth(base.Middleware):

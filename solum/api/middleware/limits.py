@@ -1,5 +1,6 @@
 """Refuses request bodies over [api] max_body_size (webhook deliveries:
-[api] webhook_max_body) with 413, before the application reads them."""
+[api] webhook_max_body; pushes to a git remote: [quota]
+git_repository_mb) with 413, before the application reads them."""
 
 import webob.dec
 
@@ -20,6 +21,11 @@ class BodySizeLimit(base.Middleware):
         if auth.is_webhook(request.environ.get('PATH_INFO', ''),
                            request.environ.get('REQUEST_METHOD')):
             limit = CONF.api.webhook_max_body
+        elif auth.is_git(request.environ.get('PATH_INFO', '')):
+            # A push's pack; the repository's quota is checked again on
+            # what it would hold (solum.api.git_push).
+            limit = max(CONF.quota.git_repository_mb, 1) * 1024 * 1024 \
+                if CONF.quota.git_repository_mb >= 0 else 2 ** 40
         length = request.content_length
         if length is None and request.is_body_readable:
             # Chunked body: read at most limit + 1 bytes to decide.

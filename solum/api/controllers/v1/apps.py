@@ -12,9 +12,11 @@ from solum.api import compat
 from solum.api import policy
 from solum.api import render_cache
 from solum.api import schemas
+from solum.api import triggers
 from solum.api import validation
 from solum.api import views
 from solum.api.controllers.v1 import common
+from solum.api.controllers.v1 import git as git_remote
 from solum.api.controllers.v1 import lookup
 from solum.api.controllers.v1 import releases as app_releases
 from solum.api.controllers.v1 import webhooks
@@ -66,7 +68,8 @@ def _row_values(document):
     if 'source' in document:
         source = dict(document['source'])
         key = source.pop('private_ssh_key', None)
-        validation.validate_git_url(source['repository'])
+        if 'repository' in source:
+            validation.validate_git_url(source['repository'])
         values['source'] = source
         if key is not None:
             values['private_ssh_key'] = crypto.encrypt(key)
@@ -104,6 +107,8 @@ class AppsController(rest.RestController):
     logs = app_releases.AppLogsController()
     replicas = app_releases.ReplicasController()
     webhook = webhooks.WebhookController()
+    git = git_remote.GitController()
+    deploy_tokens = git_remote.DeployTokensController()
 
     def __init__(self):
         super().__init__()
@@ -142,7 +147,7 @@ class AppsController(rest.RestController):
         _check_language_pack(document['languagepack'], context.project_id)
         _check_deployer(document)
         values = _row_values(document)
-        values.setdefault('trigger_actions', ['unittest', 'build', 'deploy'])
+        values.setdefault('trigger_actions', list(triggers.DEFAULT_ACTIONS))
         values['raw_content'] = _raw_content(document)
         common.check_quota('apps', CONF.quota.apps,
                            db_api.count_apps(context))

@@ -17,9 +17,9 @@ from oslo_log import log as logging
 from pecan import rest
 
 from solum import conf
+from solum.api import triggers
 from solum.api.controllers.v1 import common
 from solum.api.controllers.v1 import lookup
-from solum.common import context as solum_context
 from solum.common import crypto
 from solum.common import exception
 from solum.common import states
@@ -29,9 +29,6 @@ from solum.db import api as db_api
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
-
-DEFAULT_ACTIONS = ['unittest', 'build', 'deploy']
-
 
 def webhook_url(base, app):
     return '%s/v1/apps/%s/webhook' % (base, app.uuid)
@@ -117,6 +114,11 @@ class WebhookController(rest.RestController):
             return _answer(200, started=False, event=event,
                            delivery=delivery,
                            reason='only push events start work')
+        if not (app.source or {}).get('repository'):
+            return _answer(200, started=False, event=event,
+                           delivery=delivery,
+                           reason='the app has no source repository: its '
+                                  'source is its own git remote; push there')
         commit, why = webhooks.push_commit(app.source, payload)
         if commit is None:
             return _answer(200, started=False, event=event,
@@ -125,7 +127,7 @@ class WebhookController(rest.RestController):
             return _answer(200, started=False, event=event,
                            delivery=delivery, reason='the app is being '
                                                      'deleted')
-        if 'build' not in (app.trigger_actions or DEFAULT_ACTIONS):
+        if not triggers.builds_commits(app):
             return _answer(200, started=False, event=event,
                            delivery=delivery,
                            reason='the app\'s trigger_actions do not build '
@@ -149,21 +151,6 @@ class WebhookController(rest.RestController):
         return error
 
     def _start(self, app, commit):
-        """As POST /v1/apps/{app}/workflows does, with the app's
-        trigger_actions on the pushed commit. There is no user token:
-        the context names the app's project and owner, and the builder
-        and deployer act through the app's trust (app.trust_id), as they
-        do for every workflow."""
-        context = solum_context.RequestContext(
-            project_id=app.project_id, user_id=app.user_id, roles=[],
-            overwrite=False)
-        wanted = app.trigger_actions or DEFAULT_ACTIONS
-        actions = [a for a in states.ACTIONS if a in wanted]
-        values = {
-            'actions': actions,
-            'du_id': None,
-            'scale_target': None,
-            'source': dict(app.source, revision=commit),
-            'config': app.workflow_config,
-        }
-        return self.conductor.start_workflow(context, app, values)
+        return triggers.start_on_commit(
+            self.conductor, triggers.owner_context(app), app,
+            dict(app.source, revision=commit))

@@ -6,17 +6,34 @@ from pecan import rest
 from solum import conf
 from solum.api import compat
 from solum.api import schemas
+from solum.api import triggers
 from solum.api import validation
 from solum.api import views
 from solum.api.controllers.v1 import common
 from solum.api.controllers.v1 import logs
 from solum.api.controllers.v1 import lookup
 from solum.common import exception
+from solum.common import git_repos
 from solum.common import states
 from solum.conductor import api as conductor_api
 from solum.db import api as db_api
 
 CONF = conf.CONF
+
+
+def _source(app, actions):
+    """The app's source; for an app whose source is its own git remote,
+    what was last pushed to its tracked branch."""
+    if (app.source or {}).get('repository') or states.BUILD not in actions:
+        return app.source
+    pushed = git_repos.pushed_source(app)
+    if pushed is None:
+        raise exception.Conflict(
+            reason='app %s has no source repository and nothing has been '
+                   'pushed to its git remote yet: git push %s/v1/apps/%s/git '
+                   'HEAD:%s' % (app.uuid, common.base_url(), app.uuid,
+                                git_repos.tracked_branches(app)[0]))
+    return pushed
 
 
 class WorkflowLogsController(rest.RestController):
@@ -74,12 +91,8 @@ class WorkflowsController(rest.RestController):
             common.check_quota('instances_per_app',
                                CONF.quota.instances_per_app,
                                scale_target - 1)
-        values = {
-            'actions': actions,
-            'du_id': document.get('du_id'),
-            'scale_target': scale_target,
-            'source': app.source,
-            'config': app.workflow_config,
-        }
+        values = triggers.workflow_values(
+            app, actions, _source(app, actions), du_id=document.get('du_id'),
+            scale_target=scale_target)
         wf = self.conductor.start_workflow(context, app, values)
         return common.created(views.workflow(wf, common.base_url()))

@@ -88,10 +88,21 @@ class TestAppsCreate(base.APITestCase):
         self.assertIn('lowercase', resp.json['faultstring'])
 
     def test_missing_required_field(self):
-        resp = self.post_json('/v1/apps', {'version': 1, 'name': 'x',
-                                           'languagepack': 'python'},
+        resp = self.post_json('/v1/apps', {'version': 1, 'name': 'x'},
                               status=400)
-        self.assertIn("'source' is a required property",
+        self.assertIn("'languagepack' is a required property",
+                      resp.json['faultstring'])
+
+    def test_an_app_without_source_builds_from_its_git_remote(self):
+        resp = self.post_json('/v1/apps', {'version': 1, 'name': 'pushed',
+                                           'languagepack': 'python'},
+                              status=201)
+        self.assertEqual({}, resp.json['source'])
+        self.assertEqual(resp.json['uri'] + '/git', resp.json['git_url'])
+        # Nothing pushed yet: a build has no source to start from.
+        resp = self.post_json('/v1/apps/%s/workflows' % resp.json['uuid'],
+                              {'actions': ['build', 'deploy']}, status=409)
+        self.assertIn('nothing has been pushed to its git remote',
                       resp.json['faultstring'])
 
     def test_dangerous_repositories_are_refused(self):

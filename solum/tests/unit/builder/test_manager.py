@@ -46,7 +46,7 @@ class BuilderTestBase(base.DbTestCase):
         self.useFixture(fixtures.MonkeyPatch(name, value))
 
     def _fetch(self, url, revision, dest, log, private_key=None,
-               known_hosts=None):
+               known_hosts=None, own_repository=None):
         self.fetched.append((url, revision))
         os.makedirs(dest)
         for name, text in (('requirements.txt', 'flask\n'),

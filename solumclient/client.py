@@ -3,6 +3,7 @@ resource."""
 
 from keystoneauth1 import adapter
 from keystoneauth1 import exceptions as ks_exc
+from keystoneauth1 import noauth
 from keystoneauth1 import session as ks_session
 
 from solumclient import exceptions
@@ -45,6 +46,13 @@ class HTTPClient:
         if response.status_code >= 400:
             raise exceptions.from_response(response, method, path)
         return response
+
+    @property
+    def uses_keystone(self):
+        """Whether requests carry a Keystone token (not so with no auth
+        plugin, or with `--os-auth-type none`)."""
+        auth = self.adapter.auth or self.adapter.session.auth
+        return auth is not None and not isinstance(auth, noauth.NoAuth)
 
     @property
     def endpoint(self):

@@ -60,3 +60,20 @@ class AppManager(base.Manager):
     def follow_logs(self, app, tail=None):
         params = {'tail': tail} if tail is not None else {}
         return self._follow('/v1/apps/%s/logs' % base.quote(app), **params)
+
+    def create_deploy_token(self, app, name=None):
+        """A new token for pushing to the app's git remote (HTTP Basic,
+        username ``deploy-token``); the answer has the secret, shown this
+        once."""
+        body = {'name': name} if name else {}
+        return self.http.post('/v1/apps/%s/deploy_tokens' % base.quote(app),
+                              json=body).json()
+
+    def list_deploy_tokens(self, app):
+        """The app's deploy tokens, without their secrets."""
+        return self.http.get('/v1/apps/%s/deploy_tokens' %
+                             base.quote(app)).json()
+
+    def delete_deploy_token(self, app, token_id):
+        self.http.delete('/v1/apps/%s/deploy_tokens/%s' % (
+            base.quote(app), base.quote(token_id)))

@@ -42,6 +42,7 @@ _NOT_FOUND_HINTS = (
     ('Plan ', 'openstack app plan list shows them'),
     ('Workflow ', 'openstack app workflow list <app> shows its workflows'),
     ('Release ', 'openstack app release list <app> shows its releases'),
+    ('Deploy token ', 'openstack app deploy-token list <app> shows them'),
 )
 
 

@@ -55,6 +55,7 @@ def app(name='web', status='DEPLOYMENT_COMPLETE', **fields):
             'languagepack': 'python', 'description': '',
             'source': {'repository': 'https://git.example.com/%s.git' % name,
                        'revision': 'main'},
+            'git_url': 'http://127.0.0.1:9777/v1/apps/uuid-%s/git' % name,
             'workflow_config': {'run_cmd': 'python app.py'},
             'ports': [8080], 'parameters': {'user_params': {'A': '1'}}}
     body.update(fields)

@@ -326,8 +326,14 @@ class DetailTests(helpers.TestCase):
         self.assertTemplateUsed(res, 'horizon/common/_detail.html')
         self.assertContains(res, 'https://git.example.com/web.git')
         self.assertContains(res, 'class="solum-app-url"')
+        self.assertContains(res, 'http://127.0.0.1:9777/v1/apps/uuid-web/git')
         for tab in ('overview', 'releases', 'workflows', 'logs', 'replicas'):
             self.assertContains(res, 'app_details__' + tab)
+
+    def test_overview_of_an_app_pushed_to_its_git_remote(self):
+        self.solum.apps.get.return_value = helpers.app(source={})
+        res = self.client.get(detail())
+        self.assertContains(res, 'its git remote (below)')
 
     def test_releases_tab_rolls_back_to_any_earlier(self):
         res = self.tab('releases')

@@ -20,7 +20,8 @@ class ContextHook(hooks.PecanHook):
         environ = state.request.environ
         if auth.is_public(state.request.path_info, state.request.method):
             return
-        if auth.DEPLOY_TOKEN_ENVIRON in environ:
+        if auth.DEPLOY_TOKEN_ENVIRON in environ and \
+                auth.is_git(state.request.path_info):
             return  # a git request; solum.api.controllers.v1.git checks it
         if environ.get('HTTP_X_IDENTITY_STATUS') != 'Confirmed':
             raise exception.NotAuthenticated()

@@ -1,8 +1,10 @@
 import os
 import stat
+import subprocess
 
 from solum.builder import process
 from solum.builder import source
+from solum.common import git_repos
 from solum.common import redact
 from solum.tests import base
 
@@ -68,6 +70,87 @@ class TestUrlChecks(base.TestCase):
     def test_redacts_passwords(self):
         self.assertEqual('https://u:***@h/r.git',
                          redact.url_credentials('https://u:secret@h/r.git'))
+
+
+class TestOwnRepository(base.TestCase):
+    """The app's own git remote ($state_path/git/<uuid>.git)."""
+
+    def setUp(self):
+        super().setUp()
+        self.uuid = 'c0ffee00000000000000000000000001'
+        self.own = git_repos.path(self.uuid)
+
+    def test_other_apps_remotes_are_refused(self):
+        other = git_repos.path('d' * 32)
+        for url in ('file://' + other, other, self.state_path + '/git',
+                    'file://%s/git/x/../%s' % (self.state_path,
+                                               os.path.basename(other)),
+                    # Its own remote, when not fetched as its own.
+                    'file://' + self.own):
+            e = self.assertRaises(source.SourceError, source.check_url, url)
+            self.assertIn("another app's git remote", str(e))
+        e = self.assertRaises(source.SourceError, source.check_url,
+                              'file://' + other, own_repository=self.own)
+        self.assertIn("another app's git remote", str(e))
+
+    def test_a_symlink_into_the_remotes_is_refused(self):
+        os.makedirs(self.own)
+        link = os.path.join(self.state_path, 'samples', 'link')
+        os.makedirs(os.path.dirname(link))
+        os.symlink(self.own, link)
+        self.assertRaises(source.SourceError, source.check_url,
+                          'file://' + link, own_repository=self.own)
+
+    def test_own_repository_is_always_allowed(self):
+        self.conf.config(allow_local_repositories=False, group='builder')
+        self.conf.config(git_allowed_protocols=['https'], group='builder')
+        self.assertEqual('file', source.check_url(
+            git_repos.file_url(self.uuid), own_repository=self.own))
+        # Only its exact URL.
+        self.assertRaises(source.SourceError, source.check_url,
+                          self.own, own_repository=self.own)
+        self.assertRaises(source.SourceError, source.check_url,
+                          'file://' + self.own + '/', own_repository=self.own)
+
+    def test_git_config_allows_file_for_own_repository_only(self):
+        self.conf.config(git_allowed_protocols=['https'], group='builder')
+        args = source.git_config_args(own_repository=True)
+        self.assertIn('protocol.file.allow=always', args)
+        self.assertEqual(['-c', 'protocol.allow=never'], args[:2])
+        self.assertIn('core.hooksPath=/dev/null', args)
+        self.assertNotIn('protocol.file.allow=always',
+                         source.git_config_args())
+
+    def test_fetch_own_repository_with_real_git(self):
+        self.conf.config(allow_local_repositories=False, group='builder')
+        self.conf.config(git_allowed_protocols=['https'], group='builder')
+        env = dict(os.environ, GIT_CONFIG_GLOBAL='/dev/null',
+                   GIT_CONFIG_NOSYSTEM='1', GIT_AUTHOR_NAME='t',
+                   GIT_AUTHOR_EMAIL='t@example.com', GIT_COMMITTER_NAME='t',
+                   GIT_COMMITTER_EMAIL='t@example.com')
+        work = os.path.join(self.state_path, 'work')
+
+        def git(*args):
+            return subprocess.run(['git'] + list(args), env=env, check=True,
+                                  capture_output=True, text=True).stdout
+
+        git('init', '-q', '-b', 'main', work)
+        with open(os.path.join(work, 'app.py'), 'w') as f:
+            f.write('print(1)\n')
+        git('-C', work, 'add', 'app.py')
+        git('-C', work, 'commit', '-q', '-m', 'one')
+        sha = git('-C', work, 'rev-parse', 'HEAD').strip()
+        bare = git_repos.ensure(self.uuid)
+        # fetch runs no receive hooks.
+        git('--git-dir', bare, 'fetch', '-q', work, 'main:main')
+        dest = os.path.join(self.state_path, 'builds', 'src')
+        os.makedirs(os.path.dirname(dest))
+        lines = []
+        self.assertEqual(sha, source.fetch(
+            git_repos.file_url(self.uuid), sha, dest, lines.append,
+            own_repository=bare))
+        self.assertTrue(os.path.isfile(os.path.join(dest, 'app.py')))
+        self.assertFalse(os.path.exists(os.path.join(dest, '.git')))
 
 
 class TestFetch(base.TestCase):

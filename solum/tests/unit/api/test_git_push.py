@@ -312,6 +312,21 @@ class TestPushSession(GitTestCase):
         self.assertIn('push refused: refs/notes/commits: only branches',
                       result.stderr)
 
+    def test_quota_counts_the_pushed_objects(self):
+        # The repository is empty: only the objects being pushed (in
+        # git's quarantine) can take it over the quota.
+        self.conf.config(git_repository_mb=0, group='quota')
+        self.assertEqual(0, git_repos.size_bytes(
+            os.path.join(self.bare, 'objects')))
+        self.commit('one')
+        result = self.push('main')
+        self.assertNotEqual(0, result.returncode)
+        self.assertIn('over its quota of 0 MiB', result.stderr)
+        self.assertIsNone(git_repos.branch_head(APP_UUID, 'main'))
+        # Nothing stays behind.
+        self.assertEqual(0, git_repos.size_bytes(
+            os.path.join(self.bare, 'objects')))
+
     def test_wrong_nonce_is_refused(self):
         self.commit('one')
         env = dict(self.push_env, SOLUM_PUSH_NONCE='0' * 32)

@@ -117,12 +117,24 @@ class TestGitPush(base.FunctionalTestCase):
         self.assertEqual([], load.failures)
         self.assertGreater(len(load.bodies), 20)
 
+        # A commit whose tests fail is stored, says why, and the release
+        # before it keeps serving.
+        samples.commit_python_sample(self.work, 'Goodbye')
+        pushed = self.git('push', 'solum', 'main')
+        self.assertIn('remote: -----> failed (UNIT_TESTING_FAILED)',
+                      pushed.stderr)
+        self.assertIn('the commit is stored; push a fix', pushed.stderr)
+        self.assertEqual(self.git('rev-parse', 'HEAD').stdout.strip(),
+                         self.remote_head('main'))
+        self.assertTrue(self.fetch(app['app_url']).text.startswith(
+            'Hello second push!'))
+
         # Another branch is stored and deploys nothing.
         self.git('checkout', '-q', '-b', 'feature')
         samples.commit_python_sample(self.work, 'Hello feature')
         pushed = self.git('push', 'solum', 'feature')
         self.assertIn('only pushes to main or master deploy', pushed.stderr)
-        self.assertEqual(2, len(self.workflows()))
+        self.assertEqual(3, len(self.workflows()))
         self.assertEqual(self.git('rev-parse', 'feature').stdout.strip(),
                          self.remote_head('feature'))
 
@@ -136,7 +148,7 @@ class TestGitPush(base.FunctionalTestCase):
         deleted = self.git('push', 'solum', ':main', check=False)
         self.assertNotEqual(0, deleted.returncode)
         self.assertIn('deleting main', deleted.stderr)
-        self.assertEqual(2, len(self.workflows()))
+        self.assertEqual(3, len(self.workflows()))
 
         # A clone gets what was pushed.
         clone = os.path.join(self.state_path, 'clone')

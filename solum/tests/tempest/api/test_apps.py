@@ -119,6 +119,35 @@ class TestApps(base.SolumBaseTest):
         self.assertEqual(app['project_id'], shown['project_id'])
         self.admin.list_workflows(app['id'])
 
+    @decorators.idempotent_id('101c29f6-9bbd-4b91-9317-c4613a9a66ba')
+    def test_an_app_without_source_is_served_a_git_remote(self):
+        app = self.create_app(source={'revision': 'main'})
+        self.assertEqual(app['uri'] + '/git', app['git_url'])
+        # Smart HTTP for the project's member (the token as for the API)
+        resp, text = self.member.git_refs(app['id'], 'git-receive-pack')
+        self.assertEqual('application/x-git-receive-pack-advertisement',
+                         resp['content-type'])
+        if isinstance(text, bytes):
+            text = text.decode()
+        self.assertTrue(text.startswith('001f# service=git-receive-pack'))
+        # ... and a readers' fetch, but no one else's.
+        self.reader.git_refs(app['id'], 'git-upload-pack')
+        self.assertRaises(lib_exc.Forbidden, self.reader.git_refs,
+                          app['id'], 'git-receive-pack')
+        self.assertRaises(lib_exc.NotFound, self.alt.git_refs,
+                          app['id'], 'git-upload-pack')
+        # Nothing pushed yet: a build has nothing to start from.
+        self.assertRaises(lib_exc.Conflict, self.member.create_workflow,
+                          app['id'], ['build'])
+        # A deploy token is shown once, never listed.
+        _resp, token = self.member.create_deploy_token(app['id'], 'gate')
+        self.assertEqual('deploy-token', token['username'])
+        _resp, listed = self.member.list_deploy_tokens(app['id'])
+        self.assertEqual([token['id']], [t['id'] for t in listed])
+        self.assertNotIn(token['token'], str(listed))
+        self.assertRaises(lib_exc.NotFound, self.alt.list_deploy_tokens,
+                          app['id'])
+
     @decorators.idempotent_id('6b0b7d0e-3d8e-4c63-9d6e-0a1d7d8f2a07')
     def test_bad_input_gets_the_documented_4xx(self):
         app = self.create_app()
@@ -127,7 +156,8 @@ class TestApps(base.SolumBaseTest):
             base.app_body('Not A DNS Label'),
             base.app_body(name, unknown_field=1),
             base.app_body(name, ports=['http']),
-            {'version': 1, 'name': name, 'languagepack': 'python'},
+            {'version': 1, 'name': name,
+             'source': {'repository': 'https://git.example.invalid/a.git'}},
         ]
         for body in bad:
             self.assertRaises(lib_exc.BadRequest, self.member.create_app,

@@ -106,6 +106,23 @@ class SolumClient(rest_client.RestClient):
     def get_path(self, path):
         return self._json('GET', path)
 
+    # git remote
+    def git_refs(self, app, service):
+        """What `git` first asks of the app's remote (with this client's
+        token, which a git credential helper would send)."""
+        resp, body = self.request(
+            'GET', 'v1/apps/%s/git/info/refs?service=%s' % (app, service),
+            headers={'Accept': '*/*'})
+        self.expected_success(200, resp.status)
+        return resp, body
+
+    def create_deploy_token(self, app, name):
+        return self._json('POST', 'v1/apps/%s/deploy_tokens' % app,
+                          {'name': name}, (201,))
+
+    def list_deploy_tokens(self, app):
+        return self._json('GET', 'v1/apps/%s/deploy_tokens' % app)
+
     # plans
     def create_plan(self, body):
         return self._json('POST', 'v1/plans', body, (201,))

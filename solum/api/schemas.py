@@ -45,7 +45,8 @@ SOURCE = {
 
 WORKFLOW_CONFIG = {
     'type': 'object',
-    'properties': {'test_cmd': _command, 'run_cmd': _command},
+    'properties': {'test_cmd': _command, 'run_cmd': _command,
+                   'release_cmd': _command},
     'additionalProperties': False,
 }
 

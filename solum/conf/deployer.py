@@ -86,6 +86,10 @@ opts = [
     cfg.BoolOpt('reconcile_on_start', default=True,
                 help='On start, make running containers and the router '
                      'match the releases recorded in the database.'),
+    cfg.IntOpt('release_cmd_timeout', default=600, min=1,
+               help='Seconds an app\'s release_cmd (run once per release, '
+                    'before traffic moves to it) may take; its container '
+                    'is then removed and the release fails.'),
     cfg.IntOpt('log_tail', default=20, min=1,
                help='Log lines of a failing replica quoted in the reason '
                     'of a failed deploy.'),

@@ -23,17 +23,23 @@ LOG = logging.getLogger(__name__)
 DEPLOYED = 'deployed_release'
 
 
+def _workflow_setting(app, wf, key):
+    """``key`` of the workflow's config, else of the app's
+    workflow_config."""
+    return (wf.config or {}).get(key) or \
+        (app.workflow_config or {}).get(key)
+
+
 def config_snapshot(app, wf):
     """What of the app a release keeps: how its replicas run."""
     ports = list(app.ports or [])
     params = app.parameters or {}
-    run_cmd = (wf.config or {}).get('run_cmd') or \
-        (app.workflow_config or {}).get('run_cmd')
     config = {
         'ports': ports,
         'port': ports[0] if ports else CONF.deployer.default_port,
         'env': dict(params.get('user_params') or {}),
-        'run_cmd': run_cmd,
+        'run_cmd': _workflow_setting(app, wf, 'run_cmd'),
+        'release_cmd': _workflow_setting(app, wf, 'release_cmd'),
         'health': dict(params.get('health') or {}),
     }
     # Where the builder stored the image in Glance (the heat driver boots
@@ -75,6 +81,25 @@ def pending(wf):
         None, states.STAGE_STATES[states.DEPLOY], app_id=wf.app_id)
     return [w for w in waiting if w.wf_id <= wf.wf_id and
             DEPLOYED not in (w.result or {})]
+
+
+class ReleaseOutput:
+    """Where a release_cmd's output goes: the deploy log, line by line as
+    it comes; the last line is kept for the reason of a failure."""
+
+    def __init__(self, log):
+        self.log = log
+        self.last = ''
+
+    def __call__(self, line):
+        self.log.write('release_cmd: %s' % line)
+        if line.strip():
+            self.last = line.strip()
+
+    def reason(self, how):
+        """The one-line reason of a failed release_cmd."""
+        reason = 'release_cmd failed (%s)' % how
+        return '%s: %s' % (reason, self.last) if self.last else reason
 
 
 class Deployment:
@@ -119,6 +144,10 @@ class Deployment:
             else ''))
         self._report(states.STARTING)
         try:
+            # Not on a rollback: its image ran its release phase already
+            # (and a migration is not undone by running it again).
+            if config.get('release_cmd') and not rollback_to:
+                self._release_phase(release, replicas)
             url = self.drivers.of(release).deploy(
                 driver_mod.Target(app, release, replicas),
                 on_serving=lambda: db_api.activate_release(None,
@@ -132,6 +161,25 @@ class Deployment:
         self._done(release.number)
         self._report(states.SERVING,
                      result={'app_url': url, 'release': release.number})
+
+    def _release_phase(self, release, replicas):
+        """Run the release's release_cmd before traffic moves to it;
+        raise DeployError (the deploy stops there) when it fails."""
+        self.log.write('release %d: running release_cmd' % release.number)
+        output = ReleaseOutput(self.log)
+        driver = self.drivers.of(release)
+        try:
+            status = driver.run_release_command(
+                driver_mod.Target(self.wf.app, release, replicas), output)
+        except driver_mod.ReleaseCommandUnsupported:
+            raise driver_mod.DeployError(
+                'release_cmd is not supported by the %s driver' %
+                driver_mod.release_driver(release))
+        except driver_mod.ReleaseCommandTimeout as e:
+            raise driver_mod.DeployError(output.reason(e.reason))
+        if status != 0:
+            raise driver_mod.DeployError(output.reason('exit %s' % status))
+        self.log.write('release %d: release_cmd succeeded' % release.number)
 
     def _release_failed(self, release, error):
         if isinstance(error, driver_mod.DeployError):

@@ -45,6 +45,22 @@ class StackTimeout(StackCreateFailed):
     """The app's stack did not finish within its deadline."""
 
 
+class ReleaseCommandUnsupported(DeployError):
+    """The driver cannot run an app's release_cmd."""
+
+    def __init__(self):
+        super().__init__('release_cmd is not supported by this driver')
+
+
+class ReleaseCommandTimeout(DeployError):
+    """The release_cmd ran longer than [deployer] release_cmd_timeout (its
+    container was removed)."""
+
+    def __init__(self, seconds):
+        super().__init__('timed out after %d s' % seconds)
+        self.seconds = seconds
+
+
 class Target:
     """What a driver needs to know of one app and its active release."""
 
@@ -92,6 +108,18 @@ class Driver(abc.ABC):
     def logs(self, app, since=None, tail=None):
         """Log lines of the app's replicas, oldest first: dicts with
         replica, time (RFC 3339) and line."""
+
+    def run_release_command(self, target, log):
+        """Run ``target.release.config['release_cmd']`` once, in a
+        throw-away container of the release's image with the environment
+        its replicas get, before any of them starts (database migrations:
+        traffic still reaches the earlier release). Each line it prints
+        goes to ``log(line)`` as it comes; returns its exit status.
+
+        Raises ReleaseCommandTimeout past [deployer] release_cmd_timeout,
+        DeployError when it cannot run, and ReleaseCommandUnsupported
+        (this default) on a driver that has no way to run it."""
+        raise ReleaseCommandUnsupported()
 
     def heal(self, targets, current=None):  # noqa: B027 (optional hook)
         """Periodic: replace crashed replicas, remove what should not run.

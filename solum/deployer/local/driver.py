@@ -84,6 +84,12 @@ class LocalDriver(base.Driver):
                         '%s', app.uuid, e)
         return self.app_url(app)
 
+    def run_release_command(self, target, log):
+        """The release's release_cmd in a throw-away container of its
+        image (replicas.py), before any of its replicas starts."""
+        return self._replicas.run_release_command(target.app,
+                                                  target.release, log)
+
     def _undrain(self, app, replicas):
         """The deploy failed: the earlier release serves on."""
         try:

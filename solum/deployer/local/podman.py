@@ -3,6 +3,7 @@
 import json
 import re
 import subprocess
+import threading
 
 from oslo_log import log as logging
 
@@ -15,6 +16,13 @@ LOG = logging.getLogger(__name__)
 class PodmanError(Exception):
     pass
 
+
+class PodmanTimeout(PodmanError):
+    """An attached container ran past its timeout (it was removed)."""
+
+
+# podman run's exit status for its own failures (not the command's).
+PODMAN_ERROR = 125
 
 _DURATION = re.compile(r'([\d.]+)(h|ms|m|s|us|\u00b5s|ns)')
 _UNIT = {'h': 3600.0, 'm': 60.0, 's': 1.0, 'ms': 1e-3, 'us': 1e-6,
@@ -58,6 +66,64 @@ class Podman:
         args.append(image)
         args += list(command or ())
         return self._run(args).stdout.strip()
+
+    def run_attached(self, name, image, log, timeout, labels=None,
+                     env=None, entrypoint=None, command=None, options=()):
+        """Run a container to its end (``--rm``), each line it prints
+        (stdout and stderr) going to ``log(line)`` as it comes; return
+        its exit status. Past ``timeout`` seconds the container is
+        removed and PodmanTimeout raised."""
+        args = ['run', '--rm', '--name', name]
+        for key, value in sorted((labels or {}).items()):
+            args += ['--label', '%s=%s' % (key, value)]
+        for key, value in sorted((env or {}).items()):
+            args += ['--env', '%s=%s' % (key, value)]
+        if entrypoint:
+            args += ['--entrypoint', json.dumps(list(entrypoint))]
+        # Podman's own deadline too, should this process die meanwhile.
+        args += ['--timeout', str(timeout + 5)]
+        args += list(options)
+        args.append(image)
+        args += list(command or ())
+        argv = [self.executable] + args
+        try:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT)
+        except OSError as e:
+            raise PodmanError('podman run failed: %s' % e)
+        expired = threading.Event()
+
+        def _expire():
+            expired.set()
+            # Removing the container ends the attached client too.
+            self.remove([name], stop_timeout=0)
+
+        timer = threading.Timer(timeout, _expire)
+        timer.daemon = True
+        timer.start()
+        ended = False
+        try:
+            for raw in proc.stdout:
+                log(raw.decode('utf-8', errors='replace').rstrip('\r\n'))
+            returncode = proc.wait()
+            ended = True
+        finally:
+            timer.cancel()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+            if not ended:
+                # Killing the client leaves the container running.
+                self.remove([name], stop_timeout=0)
+        if expired.is_set():
+            raise PodmanTimeout('timed out after %d s' % timeout)
+        if returncode == PODMAN_ERROR:
+            # podman's own failure (not the command's): it may have left
+            # the container behind.
+            self.remove([name], stop_timeout=0)
+        return returncode
 
     def ps(self, labels=None):
         """Every container (running or not) with all these labels."""

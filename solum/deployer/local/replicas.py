@@ -37,6 +37,9 @@ L_PROJECT = 'solum.project'
 L_RELEASE = 'solum.release'
 L_NUMBER = 'solum.release_number'
 L_PORT = 'solum.port'
+# A release_cmd's container (no solum.release: never taken for a replica
+# of its release; a heal or reconcile removes one left behind).
+L_RELEASE_CMD = 'solum.release_cmd'
 
 
 def _label(value):
@@ -105,6 +108,41 @@ def probe(port, path, timeout=1.0):
         return False
     finally:
         conn.close()
+
+
+def container_env(app, release):
+    """The environment of the release's containers: the app's
+    user_params, and what Solum sets."""
+    # The root filesystem is read-only: HOME points at the writable
+    # /tmp unless the app says otherwise (gunicorn, pip and friends
+    # write under HOME).
+    env = {'HOME': '/tmp'}  # noqa: S108 (inside the container)
+    env.update({str(k): str(v) for k, v in
+                ((release.config or {}).get('env') or {}).items()})
+    env['PORT'] = str(container_port(release.config))
+    env['SOLUM_APP'] = app.name
+    env['SOLUM_RELEASE'] = str(release.number)
+    return env
+
+
+def confinement_options():
+    """podman run options confining an app's container: limits, user,
+    read-only root, no capabilities."""
+    return [
+        '--memory', CONF.deployer.memory,
+        '--cpus', str(CONF.deployer.cpus),
+        '--pids-limit', str(CONF.deployer.pids_limit),
+        '--read-only', '--read-only-tmpfs=false',
+        # the container's own /tmp, a tmpfs: not a host path
+        '--tmpfs', '/tmp:rw,nosuid,nodev,size=%s,mode=1777' %  # noqa: S108
+        CONF.deployer.tmpfs_size,
+        '--user', CONF.deployer.user,
+        '--cap-drop', 'all',
+        '--security-opt', 'no-new-privileges',
+        '--log-driver', 'k8s-file', '--log-opt', 'max-size=10mb',
+        '--init',
+        '--pull', 'never',
+    ]
 
 
 class Replica:
@@ -177,36 +215,13 @@ class Replicas:
     def _run_replica(self, app, release):
         config = release.config or {}
         target_port = container_port(config)
-        # The root filesystem is read-only: HOME points at the writable
-        # /tmp unless the app says otherwise (gunicorn, pip and friends
-        # write under HOME).
-        env = {'HOME': '/tmp'}  # noqa: S108 (inside the container)
-        env.update({str(k): str(v) for k, v in
-                    (config.get('env') or {}).items()})
-        env['PORT'] = str(target_port)
-        env['SOLUM_APP'] = app.name
-        env['SOLUM_RELEASE'] = str(release.number)
+        env = container_env(app, release)
         name = 'solum-%s-r%d-%s' % (app.uuid[:8], release.number,
                                     uuid.uuid4().hex[:6])
         labels = dict(self.labels(app))
         labels.update({L_PROJECT: app.project_id, L_RELEASE: release.uuid,
                        L_NUMBER: release.number})
-        options = [
-            '--hostname', name,
-            '--memory', CONF.deployer.memory,
-            '--cpus', str(CONF.deployer.cpus),
-            '--pids-limit', str(CONF.deployer.pids_limit),
-            '--read-only', '--read-only-tmpfs=false',
-            # the container's own /tmp, a tmpfs: not a host path
-            '--tmpfs', '/tmp:rw,nosuid,nodev,size=%s,mode=1777' %  # noqa: S108
-            CONF.deployer.tmpfs_size,
-            '--user', CONF.deployer.user,
-            '--cap-drop', 'all',
-            '--security-opt', 'no-new-privileges',
-            '--log-driver', 'k8s-file', '--log-opt', 'max-size=10mb',
-            '--init',
-            '--pull', 'never',
-        ]
+        options = ['--hostname', name] + confinement_options()
         command = None
         if config.get('run_cmd'):
             command = ['/bin/sh', '-c', config['run_cmd']]
@@ -226,6 +241,31 @@ class Replicas:
                     break
         raise base.DeployError('starting a replica of release %d failed: %s'
                                % (release.number, last_error))
+
+    def run_release_command(self, app, release, log):
+        """Run the release's release_cmd in a throw-away container of its
+        image, as a replica runs (environment, user, limits, network),
+        without a published port; its exit status."""
+        name = 'solum-%s-r%d-release-%s' % (app.uuid[:8], release.number,
+                                            uuid.uuid4().hex[:6])
+        labels = dict(self.labels(app))
+        labels.update({L_PROJECT: app.project_id,
+                       L_RELEASE_CMD: release.uuid,
+                       L_NUMBER: release.number})
+        timeout = CONF.deployer.release_cmd_timeout
+        try:
+            return self.podman.run_attached(
+                name, release.image, labels=labels,
+                env=container_env(app, release),
+                entrypoint=['/bin/sh', '-c'],
+                command=[release.config['release_cmd']],
+                options=['--hostname', name] + confinement_options(),
+                log=log, timeout=timeout)
+        except podman_mod.PodmanTimeout:
+            raise base.ReleaseCommandTimeout(timeout)
+        except podman_mod.PodmanError as e:
+            raise base.DeployError('running the release_cmd of release %d '
+                                   'failed: %s' % (release.number, e))
 
     def _wait_healthy(self, replica, path, timeout):
         deadline = time.monotonic() + timeout

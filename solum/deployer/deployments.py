@@ -1,6 +1,7 @@
 """One deploy: a workflow's image becomes a release of its app.
 
-A deploy creates the release (image + configuration snapshot), asks the
+A deploy creates the release (image + configuration snapshot), runs its
+release_cmd (the release phase: migrations) when it has one, asks the
 driver to run its replicas and move traffic to them, and reports the
 stage's outcome to the conductor. The caller holds the app's lock.
 """
@@ -31,7 +32,8 @@ def _workflow_setting(app, wf, key):
 
 
 def config_snapshot(app, wf):
-    """What of the app a release keeps: how its replicas run."""
+    """What of the app a release keeps: how its replicas run (and its
+    release_cmd, when it has one)."""
     ports = list(app.ports or [])
     params = app.parameters or {}
     config = {
@@ -39,9 +41,11 @@ def config_snapshot(app, wf):
         'port': ports[0] if ports else CONF.deployer.default_port,
         'env': dict(params.get('user_params') or {}),
         'run_cmd': _workflow_setting(app, wf, 'run_cmd'),
-        'release_cmd': _workflow_setting(app, wf, 'release_cmd'),
         'health': dict(params.get('health') or {}),
     }
+    release_cmd = _workflow_setting(app, wf, 'release_cmd')
+    if release_cmd:
+        config['release_cmd'] = release_cmd
     # Where the builder stored the image in Glance (the heat driver boots
     # or fetches it from there).
     glance_id = (wf.result or {}).get('glance_id')

@@ -67,6 +67,9 @@ def outputs(stack):
 
 
 class HeatDriver(base.Driver):
+    # run_release_command is the base driver's: not supported (a stack
+    # update has no step that runs a command of the new image before it
+    # replaces the servers), so a release with a release_cmd fails.
 
     def __init__(self, session_factory=None, sleep=time.sleep):
         self._session_factory = session_factory or self._session

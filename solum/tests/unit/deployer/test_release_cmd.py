@@ -147,6 +147,18 @@ class TestReleasePhase(base.DbTestCase):
                          'by the fake driver', wf.reason)
         self.assertEqual([('release_cmd', 1)], self.calls())
 
+    def test_on_the_heat_driver_the_release_fails(self):
+        self.conf.config(allowed_drivers=['heat'], group='deployer')
+        self.app = db_api.create_app(self.ctx, {
+            'name': 'cloudy', 'parameters': {'deployer': 'heat'},
+            'workflow_config': {'release_cmd': 'migrate'}})
+        wf = self.deploy()
+        self.assertEqual((states.ERROR_CODE_DEPLOYMENT,
+                          'release 1 failed: release_cmd is not supported '
+                          'by the heat driver'), (wf.status, wf.reason))
+        release, = db_api.list_releases(None, self.app.id)
+        self.assertEqual(states.RELEASE_FAILED, release.status)
+
 
 class TestHeatRefuses(base.TestCase):
 

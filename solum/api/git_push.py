@@ -32,6 +32,7 @@ from oslo_log import log as logging
 
 from solum import conf
 from solum.api import triggers
+from solum.common import disk
 from solum.common import git_repos
 from solum.common import states
 from solum.db import api as db_api
@@ -89,7 +90,7 @@ class PushPolicy:
                     'true in the app file' % branch)
         quota = CONF.quota.git_repository_mb
         if quota >= 0:
-            size = git_repos.size_bytes(os.path.join(repo, 'objects'))
+            size = disk.tree_size(os.path.join(repo, 'objects'))
             if size > quota * _MIB:
                 raise Refused(
                     'the repository would be %.1f MiB, over its quota of '

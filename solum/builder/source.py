@@ -16,6 +16,7 @@ from urllib import parse
 
 from solum import conf
 from solum.builder import process
+from solum.common import disk
 from solum.common import redact
 
 CONF = conf.CONF
@@ -160,17 +161,6 @@ def git_env(home, ssh_command_value=None):
     return env
 
 
-def _tree_size(path):
-    total = 0
-    for root, _dirs, files in os.walk(path):
-        for name in files:
-            try:
-                total += os.lstat(os.path.join(root, name)).st_size
-            except OSError:
-                pass
-    return total
-
-
 def fetch(url, revision, dest, log, private_key=None, known_hosts=None,
           own_repository=None):
     """Fetch ``revision`` (default: the remote HEAD) of ``url`` into
@@ -201,7 +191,7 @@ def fetch(url, revision, dest, log, private_key=None, known_hosts=None,
         limit = CONF.builder.max_source_size_mb * 1024 * 1024
 
         def too_big():
-            if os.path.isdir(dest) and _tree_size(dest) > limit:
+            if os.path.isdir(dest) and disk.tree_size(dest) > limit:
                 return ('source is larger than %d MiB' %
                         CONF.builder.max_source_size_mb)
             return None

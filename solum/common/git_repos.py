@@ -144,18 +144,6 @@ def pushed_source(app):
     return None
 
 
-def size_bytes(*dirs):
-    total = 0
-    for top in dirs:
-        for base, _dirs, files in os.walk(top):
-            for name in files:
-                try:
-                    total += os.lstat(os.path.join(base, name)).st_size
-                except OSError:
-                    pass
-    return total
-
-
 def is_ancestor(repo, old, new, env=None):
     return subprocess.run(
         ['git', '--git-dir', repo, 'merge-base', '--is-ancestor', old, new],

@@ -352,12 +352,18 @@ def main():
     parser.add_argument('--keep', action='store_true',
                         help='keep the state directory (logs)')
     args = parser.parse_args()
+    if shutil.which('wrk') is None:
+        raise SystemExit('cannot run: wrk is not installed')
+    run(Bench, args)
+
+
+def run(bench_class, args):
+    """Run a bench of ``bench_class`` with ``args`` where it can run, and
+    clean up after it whatever happens."""
     reason = fx.unavailable()
     if reason:
         raise SystemExit('cannot run: %s' % reason)
-    if shutil.which('wrk') is None:
-        raise SystemExit('cannot run: wrk is not installed')
-    bench = Bench(args)
+    bench = bench_class(args)
     try:
         bench.run()
     finally:

@@ -147,26 +147,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--pushes', type=int, default=10,
                         help='warm pushes (code-only changes)')
-    parser.add_argument('--rate', type=float, default=100.0,
-                        help='requests/s of the load, all clients')
-    parser.add_argument('--clients', type=int, default=3,
-                        help='keep-alive clients (one more opens a new '
-                             'connection per request)')
-    parser.add_argument('--pause', type=float, default=0.5,
-                        help='seconds between pushes')
-    parser.add_argument('--app-cpus', default='1.0')
-    parser.add_argument('--router-threads', type=int, default=1)
-    parser.add_argument('--keep', action='store_true',
-                        help='keep the state directory (logs)')
-    args = parser.parse_args()
-    reason = fx.unavailable()
-    if reason:
-        raise SystemExit('cannot run: %s' % reason)
-    bench = GitPushBench(args)
-    try:
-        bench.run()
-    finally:
-        bench.cleanup()
+    redeploy_bench.add_load_arguments(parser, pause=0.5)
+    deploy_bench.run(GitPushBench, parser.parse_args())
 
 
 if __name__ == '__main__':

@@ -335,26 +335,23 @@ def main():
     parser.add_argument('--scales', type=int, default=50)
     parser.add_argument('--pushes', type=int, default=5,
                         help='warm rebuild runs (0: none)')
+    add_load_arguments(parser, pause=0.2)
+    deploy_bench.run(RedeployBench, parser.parse_args())
+
+
+def add_load_arguments(parser, pause):
+    """The options of the steady load and of the app under it."""
     parser.add_argument('--rate', type=float, default=100.0,
                         help='requests/s of the load, all clients')
     parser.add_argument('--clients', type=int, default=3,
                         help='keep-alive clients (one more opens a new '
                              'connection per request)')
-    parser.add_argument('--pause', type=float, default=0.2,
+    parser.add_argument('--pause', type=float, default=pause,
                         help='seconds between operations')
     parser.add_argument('--app-cpus', default='1.0')
     parser.add_argument('--router-threads', type=int, default=1)
     parser.add_argument('--keep', action='store_true',
                         help='keep the state directory (logs)')
-    args = parser.parse_args()
-    reason = fx.unavailable()
-    if reason:
-        raise SystemExit('cannot run: %s' % reason)
-    bench = RedeployBench(args)
-    try:
-        bench.run()
-    finally:
-        bench.cleanup()
 
 
 if __name__ == '__main__':

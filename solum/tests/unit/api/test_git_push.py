@@ -10,6 +10,7 @@ import types
 
 import solum
 from solum.api import git_push
+from solum.common import disk
 from solum.common import git_repos
 from solum.tests import base
 
@@ -151,7 +152,7 @@ class TestPushPolicy(GitTestCase):
 
     def test_quota(self):
         self.conf.config(git_repository_mb=0, group='quota')
-        self.assertGreater(git_repos.size_bytes(
+        self.assertGreater(disk.tree_size(
             os.path.join(self.bare, 'objects')), 0)
         self.assertRefused([[ZERO, self.first, 'refs/heads/feature']],
                            'over its quota of 0 MiB')
@@ -316,7 +317,7 @@ class TestPushSession(GitTestCase):
         # The repository is empty: only the objects being pushed (in
         # git's quarantine) can take it over the quota.
         self.conf.config(git_repository_mb=0, group='quota')
-        self.assertEqual(0, git_repos.size_bytes(
+        self.assertEqual(0, disk.tree_size(
             os.path.join(self.bare, 'objects')))
         self.commit('one')
         result = self.push('main')
@@ -324,7 +325,7 @@ class TestPushSession(GitTestCase):
         self.assertIn('over its quota of 0 MiB', result.stderr)
         self.assertIsNone(git_repos.branch_head(APP_UUID, 'main'))
         # Nothing stays behind.
-        self.assertEqual(0, git_repos.size_bytes(
+        self.assertEqual(0, disk.tree_size(
             os.path.join(self.bare, 'objects')))
 
     def test_wrong_nonce_is_refused(self):

@@ -16,6 +16,7 @@ User input (run commands) only enters a Containerfile JSON-encoded in the
 exec form of ``CMD``, so it cannot add instructions.
 """
 
+import hashlib
 import json
 import re
 
@@ -45,6 +46,10 @@ GENERATED_REQUIREMENTS = '.solum-requirements.txt'
 _SECRET_MOUNT = ('--mount=type=secret,id=%s,target=%s,uid=%d,mode=0400'
                  % (ENV_SECRET_ID, ENV_SECRET_PATH, base_images.USER_ID))
 _LOAD_ENV = 'set -a && . %s && set +a' % ENV_SECRET_PATH
+# Where the dependency install reads the requirements file, bind-mounted
+# from the build context: a cached COPY of it costs a content hash and a
+# layer lookup on every build, and its layer is of no use afterwards.
+REQUIREMENTS_MOUNT = '/run/solum/requirements.txt'
 
 
 # requirements.txt lines that need more of the tree than the file itself.
@@ -208,6 +213,7 @@ def python_recipe(src, base, run_cmd=None, port=8080, manifest=None):
     ]
     extra = {}
     install = ['pip', 'install', '--no-cache-dir']
+    deps_from = None   # (file in the context, its sha256)
     needs_gunicorn = command.split()[0] == 'gunicorn'
     post_install = None
     if manifest == 'requirements.txt':
@@ -224,18 +230,15 @@ def python_recipe(src, base, run_cmd=None, port=8080, manifest=None):
                                      else []))
             needs_gunicorn = False
         else:
-            lines.append('COPY --chown=%s requirements.txt %s/'
-                         'requirements.txt' % (USER, APP_DIR))
-            install += ['-r', 'requirements.txt']
+            deps_from = ('requirements.txt',
+                         source.safe_digest(src, 'requirements.txt'))
     else:
         deps = _pyproject_dependencies(
             source.safe_read(src, 'pyproject.toml') or '')
         if deps is not None:
             extra[GENERATED_REQUIREMENTS] = ''.join(d + '\n' for d in deps)
-            lines.append('COPY --chown=%s %s %s/%s' % (
-                USER, GENERATED_REQUIREMENTS, APP_DIR,
-                GENERATED_REQUIREMENTS))
-            install += ['-r', GENERATED_REQUIREMENTS]
+            deps_from = (GENERATED_REQUIREMENTS, hashlib.sha256(
+                extra[GENERATED_REQUIREMENTS].encode('utf-8')).hexdigest())
             needs_gunicorn = needs_gunicorn and not any(
                 re.match(r'\s*gunicorn\b', d, re.I) for d in deps)
             notes.append('dependencies: [project].dependencies of '
@@ -245,9 +248,13 @@ def python_recipe(src, base, run_cmd=None, port=8080, manifest=None):
                          'list: the project is installed with its code '
                          '(no dependency cache)')
             post_install = 'pip install --no-cache-dir .'
+    if deps_from is not None:
+        install += ['-r', REQUIREMENTS_MOUNT]
     if needs_gunicorn:
         install.append('gunicorn')
-    if len(install) > 3:
+    if deps_from is not None:
+        lines.append(_run_with_requirements(deps_from, ' '.join(install)))
+    elif len(install) > 3:
         lines.append('RUN %s %s && %s' % (_SECRET_MOUNT, _LOAD_ENV,
                                           ' '.join(install)))
     lines += _code(command)
@@ -256,6 +263,18 @@ def python_recipe(src, base, run_cmd=None, port=8080, manifest=None):
                                           post_install))
     return Recipe('python', containerfile='\n'.join(lines) + '\n',
                   manifest=manifest, notes=notes, extra_files=extra)
+
+
+def _run_with_requirements(deps_from, install):
+    """The dependency install's RUN, the requirements file bind-mounted.
+    A bind mount's content is not part of buildah's cache key: its
+    digest in the command text is, so a change of the file reinstalls
+    (and the same file reuses the cached layer)."""
+    name, digest = deps_from
+    return ('RUN --mount=type=bind,source=%s,target=%s %s %s && '
+            ': %s sha256=%s && %s' % (name, REQUIREMENTS_MOUNT,
+                                      _SECRET_MOUNT, _LOAD_ENV, name,
+                                      digest, install))
 
 
 def _package_json(src):

@@ -20,6 +20,7 @@ from solum.common import in_flight
 from solum.common import states
 from solum.conductor import rpcapi as conductor_rpcapi
 from solum.db import api as db_api
+from solum.deployer import rpcapi as deployer_rpcapi
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ class BuilderManager:
 
     def __init__(self):
         self.conductor = conductor_rpcapi.ConductorAPI()
+        self.deployer = deployer_rpcapi.DeployerAPI()
         self._in_flight = in_flight.InFlight()
 
     # ------------------------------------------------------------ helpers
@@ -75,15 +77,16 @@ class BuilderManager:
 
     def _run_stage(self, context, workflow_uuid, stage, body):
         """Run ``body(wf, log)`` for a workflow in ``stage`` (an action:
-        states.UNITTEST or BUILD) and report its outcome."""
+        states.UNITTEST or BUILD) and report its outcome; return it (None
+        when the stage did not run)."""
         if not self._in_flight.claim(workflow_uuid):
-            return
+            return None
         try:
             wf = db_api.get_workflow_by_uuid(context, workflow_uuid)
             if wf.status not in states.STAGE_STATES[stage]:
                 LOG.info('Workflow %s is %s, not in its %s stage: nothing '
                          'to do', wf.uuid, wf.status, stage)
-                return
+                return None
             log = stages.stage_logger(wf.uuid, wf.project_id, stage)
             try:
                 outcome, reason, result = body(wf, log)
@@ -104,17 +107,35 @@ class BuilderManager:
                     states.FAILED, self._discard_images(wf, stage), None)
             self._report(context, wf, stage, outcome, log, reason=reason,
                          result=result)
+            return outcome
         finally:
             self._in_flight.release(workflow_uuid)
 
     # ----------------------------------------------------- RPC methods
 
     def unit_test(self, context, workflow_uuid):
-        self._run_stage(context, workflow_uuid, states.UNITTEST,
-                        stages.unit_test)
+        prestarted = []
+
+        def on_candidate(wf, built):
+            # Its replica can start beside the tests (the deployer's
+            # prestart); the deploy adopts it once they pass.
+            if states.DEPLOY in (wf.actions or []):
+                self.deployer.prestart(context, wf.uuid, built.ref)
+                prestarted.append(wf.uuid)
+
+        outcome = self._run_stage(
+            context, workflow_uuid, states.UNITTEST,
+            lambda wf, log: stages.unit_test(wf, log,
+                                             on_candidate=on_candidate))
+        if prestarted and outcome != states.TESTS_PASSED:
+            self.deployer.discard_prestart(context, workflow_uuid)
 
     def build(self, context, workflow_uuid):
-        self._run_stage(context, workflow_uuid, states.BUILD, stages.build)
+        outcome = self._run_stage(context, workflow_uuid, states.BUILD,
+                                  stages.build)
+        if outcome not in (None, states.IMAGE_BUILT):
+            # A replica started during the tests will not be deployed.
+            self.deployer.discard_prestart(context, workflow_uuid)
 
     def build_language_pack(self, context, lp_uuid):
         if not self._in_flight.claim(lp_uuid):

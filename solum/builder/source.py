@@ -7,6 +7,7 @@ it may use (``protocol.allow``), so ``ext::`` and ``fd::`` are refused even
 if a URL slipped through, including in submodules or redirects.
 """
 
+import hashlib
 import os
 import re
 import shlex
@@ -308,6 +309,22 @@ def safe_read(root, name, limit=1024 * 1024):
         return None
     with os.fdopen(fd, 'rb') as f:
         return f.read(limit).decode('utf-8', errors='replace')
+
+
+def safe_digest(root, name):
+    """The SHA-256 (hex) of ``root/name``'s whole content, or None; as
+    safe_read, never through a symlink."""
+    try:
+        fd = os.open(os.path.join(root, name), os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(fd, 'rb') as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return None
+        digest = hashlib.sha256()
+        for chunk in iter(lambda: f.read(1 << 16), b''):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def exists(root, name):

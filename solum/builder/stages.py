@@ -188,8 +188,10 @@ def _build_image(wf, workdir, log, dev=False, revision=None):
 
 # ------------------------------------------------------------- stages
 
-def unit_test(wf, log):
-    """The unit-test stage: (outcome, reason, result)."""
+def unit_test(wf, log, on_candidate=None):
+    """The unit-test stage: (outcome, reason, result).
+    ``on_candidate(wf, built)`` is called once the candidate image of a
+    rebuild exists, before its tests run."""
     test_cmd = (wf.config or {}).get('test_cmd')
     if not test_cmd:
         log('no test_cmd in the workflow config: nothing to test, the '
@@ -211,6 +213,8 @@ def unit_test(wf, log):
     with workspace.workspace(wf.project_id,
                              '%s-unittest' % wf.uuid) as workdir:
         built = _build_image(wf, workdir, log, dev=True)
+    if on_candidate is not None:
+        on_candidate(wf, built)
     outcome = _test(wf, built.ref, test_cmd, env, log, built=built)
     return outcome
 

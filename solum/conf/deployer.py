@@ -86,6 +86,15 @@ opts = [
     cfg.BoolOpt('reconcile_on_start', default=True,
                 help='On start, make running containers and the router '
                      'match the releases recorded in the database.'),
+    cfg.BoolOpt('start_during_tests', default=True,
+                help='Start the first replica of a new release while its '
+                     'workflow\'s tests run (unrouted: no request reaches '
+                     'it before the tests pass), so that the deploy only '
+                     'waits for it to answer and moves traffic. The app\'s '
+                     'new code then runs before its tests passed; it is '
+                     'removed when they fail. Off: replicas start after '
+                     'the tests. Never for a release with a release_cmd '
+                     '(its migrations run first).'),
     cfg.IntOpt('release_cmd_timeout', default=600, min=1,
                help='Seconds an app\'s release_cmd (run once per release, '
                     'before traffic moves to it) may take; its container '

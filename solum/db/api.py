@@ -53,6 +53,7 @@ from solum.db.releases import fail_interrupted_releases
 from solum.db.releases import get_release
 from solum.db.releases import list_active_releases
 from solum.db.releases import list_releases
+from solum.db.releases import next_release_number
 from solum.db.releases import update_release
 from solum.db.webhooks import forget_deliveries
 from solum.db.webhooks import get_app_by_uuid

@@ -14,8 +14,19 @@ from solum.db import models
 from solum.db import query as q
 
 
-def create_release(context, app, values):
-    """The next release of an app, numbered per app."""
+def next_release_number(context, app):
+    """The number the app's next release will have (if no other is made
+    first)."""
+    with engine.reader(context) as session:
+        return (session.scalar(
+            sa.select(sa.func.max(models.Release.number))
+            .where(models.Release.app_id == app.id)) or 0) + 1
+
+
+def create_release(context, app, values, uuid=None, number=None):
+    """The next release of an app, numbered per app. ``uuid`` is its uuid
+    when its number is ``number`` (fixed beforehand: a replica of it was
+    started already), else it gets a new one."""
     values = dict(values)
     values.setdefault('status', states.RELEASE_DEPLOYING)
     for _attempt in range(10):
@@ -24,8 +35,9 @@ def create_release(context, app, values):
                 current = session.scalar(
                     sa.select(sa.func.max(models.Release.number))
                     .where(models.Release.app_id == app.id)) or 0
+                fixed = uuid if uuid and number == current + 1 else None
                 release = models.Release(
-                    uuid=uuidutils.generate_uuid(), app_id=app.id,
+                    uuid=fixed or uuidutils.generate_uuid(), app_id=app.id,
                     project_id=app.project_id, number=current + 1, **values)
                 session.add(release)
                 session.flush()

@@ -7,6 +7,7 @@ stage's outcome to the conductor. The caller holds the app's lock.
 """
 
 from oslo_log import log as logging
+from oslo_utils import uuidutils
 
 from solum import conf
 from solum.common import exception
@@ -87,6 +88,39 @@ def pending(wf):
             DEPLOYED not in (w.result or {})]
 
 
+class PendingRelease:
+    """The release a workflow whose tests run will make, fixed now so
+    that a replica of it can start beside the tests (the driver's
+    prestart): the release's uuid, number, image and configuration."""
+
+    def __init__(self, uuid, number, image, config):
+        self.uuid = uuid
+        self.number = number
+        self.image = image
+        self.config = config
+        # Set by the driver that started it.
+        self.replica = None
+
+    def matches(self, release):
+        """Whether ``release`` is what this was started as."""
+        return (release.uuid == self.uuid and
+                release.number == self.number and
+                release.image == self.image and
+                (release.config or {}) == self.config)
+
+
+def pending_release(app, wf, image):
+    """The PendingRelease of ``wf`` deploying ``image``, or None when its
+    replicas must not start before the deploy: its release phase
+    (release_cmd) runs first."""
+    config = config_snapshot(app, wf)
+    if config.get('release_cmd'):
+        return None
+    return PendingRelease(uuidutils.generate_uuid(),
+                          db_api.next_release_number(None, app), image,
+                          config)
+
+
 class ReleaseOutput:
     """Where a release_cmd's output goes: the deploy log, line by line as
     it comes; the last line is kept for the reason of a failure."""
@@ -138,22 +172,28 @@ class Deployment:
                 return self._fail(problem)
         active = db_api.active_release(None, app.id)
         replicas = wf.scale_target or (active.replicas if active else 1)
+        driver = self.drivers.named(driver_mod.config_driver(config))
+        pending = None if rollback_to or wf.du_id else \
+            driver.claim_prestart(wf.uuid)
         release = db_api.create_release(None, app, {
             'image': image, 'config': config, 'workflow_id': wf.id,
             'rollback_of': int(rollback_to) if rollback_to else None,
-            'replicas': replicas})
+            'replicas': replicas},
+            uuid=pending and pending.uuid, number=pending and pending.number)
         self.log.write('release %d: deploying %s with %d replica(s)%s' % (
             release.number, image, replicas,
             ' (rollback to release %s)' % rollback_to if rollback_to
             else ''))
+        pending = self._adopt(driver, release, pending)
         self._report(states.STARTING)
         try:
             # Not on a rollback: its image ran its release phase already
             # (and a migration is not undone by running it again).
             if config.get('release_cmd') and not rollback_to:
                 self._release_phase(release, replicas)
-            url = self.drivers.of(release).deploy(
-                driver_mod.Target(app, release, replicas),
+            url = driver.deploy(
+                driver_mod.Target(app, release, replicas,
+                                  prestarted=pending),
                 on_serving=lambda: db_api.activate_release(None,
                                                            release.id))
         except Exception as e:
@@ -165,6 +205,26 @@ class Deployment:
         self._done(release.number)
         self._report(states.SERVING,
                      result={'app_url': url, 'release': release.number})
+
+    def _adopt(self, driver, release, pending):
+        """``pending`` when its replica (started during the tests) is of
+        ``release``; otherwise it is removed and None returned."""
+        if pending is None:
+            return None
+        if pending.matches(release):
+            self.log.write('release %d: replica %s started during the '
+                           'tests' % (release.number, pending.replica.name))
+            return pending
+        LOG.info('Replica %s of workflow %s is not of release %d (a '
+                 'release was made meanwhile or the app changed): '
+                 'removing it', pending.replica.name, self.wf.uuid,
+                 release.number)
+        try:
+            driver.discard_prestart(self.wf.uuid, pending)
+        except Exception as e:
+            LOG.warning('Removing replica %s failed: %s (a heal does)',
+                        pending.replica.name, e)
+        return None
 
     def _release_phase(self, release, replicas):
         """Run the release's release_cmd before traffic moves to it;

@@ -64,11 +64,14 @@ class ReleaseCommandTimeout(DeployError):
 class Target:
     """What a driver needs to know of one app and its active release."""
 
-    def __init__(self, app, release, replicas=None):
+    def __init__(self, app, release, replicas=None, prestarted=None):
         self.app = app
         self.release = release
         self.replicas = replicas if replicas is not None else \
             release.replicas
+        # deployments.PendingRelease of this release whose first replica
+        # the driver started during the workflow's tests (deploy only).
+        self.prestarted = prestarted
 
 
 class Driver(abc.ABC):
@@ -120,6 +123,24 @@ class Driver(abc.ABC):
         DeployError when it cannot run, and ReleaseCommandUnsupported
         (this default) on a driver that has no way to run it."""
         raise ReleaseCommandUnsupported()
+
+    def prestart(self, app, workflow_uuid, pending, ttl):
+        """Start the first replica of ``pending`` (deployments.
+        PendingRelease: the release-to-be of a workflow whose tests are
+        running), unrouted, so that its deploy only moves traffic; left
+        alone by heals for ``ttl`` seconds. Returns whether the driver
+        does this (this default: no)."""
+        return False
+
+    def claim_prestart(self, workflow_uuid):
+        """The PendingRelease started for ``workflow_uuid`` (with its
+        ``replica``), taken: the caller adopts it or discards it."""
+        return None
+
+    def discard_prestart(self, workflow_uuid,  # noqa: B027 (optional hook)
+                         pending=None):
+        """Remove the replica started for ``workflow_uuid`` (the claimed
+        ``pending``, when given): the workflow will not deploy it."""
 
     def heal(self, targets, current=None):  # noqa: B027 (optional hook)
         """Periodic: replace crashed replicas, remove what should not run.
@@ -190,6 +211,13 @@ class Drivers:
 
     def of(self, release):
         return self.named(release_driver(release))
+
+    def loaded(self):
+        """The drivers loaded so far."""
+        with self._lock:
+            others = list(self._others.values())
+        return ([self._default] if self._default is not None else []) + \
+            [d for d in others if d is not self._default]
 
     def grouped(self, targets):
         """{driver name: targets}; every loaded driver listed."""

@@ -37,13 +37,17 @@ SCALE_ORDER_WAIT = 60
 
 # How long stop() waits for the periodic thread's current task.
 STOP_JOIN = 30
+# Seconds beyond [builder] test_timeout a replica started during the
+# tests waits for its deploy (the build stage and hand-overs) before a
+# heal removes it.
+PRESTART_TTL_MARGIN = 300
 
 
 class DeployerManager:
     """RPC endpoint of the deployer; see rpcapi for the version
     history."""
 
-    target = messaging.Target(version='1.2')
+    target = messaging.Target(version='1.3')
 
     def __init__(self, driver=None):
         self.conductor = conductor_rpcapi.ConductorAPI()
@@ -210,6 +214,41 @@ class DeployerManager:
                                            context, each).run()
         finally:
             self._in_flight.release(workflow_uuid)
+
+    def prestart(self, context, workflow_uuid, image):
+        """Start the first replica of the workflow's release-to-be while
+        its tests run ([deployer] start_during_tests); its deploy adopts
+        it. Not under the app's lock: the replica is pending, which no
+        other operation touches."""
+        if not CONF.deployer.start_during_tests:
+            return
+        try:
+            wf = db_api.get_workflow_by_uuid(context, workflow_uuid)
+        except exception.NotFound:
+            return
+        app = wf.app
+        if app.status == states.DELETING or \
+                states.DEPLOY not in (wf.actions or []):
+            return
+        pending = deployments.pending_release(app, wf, image)
+        if pending is None:
+            return
+        driver = self.drivers.named(driver_mod.config_driver(pending.config))
+        try:
+            driver.prestart(app, wf.uuid, pending, PRESTART_TTL_MARGIN +
+                            CONF.builder.test_timeout)
+        except Exception:
+            LOG.exception('Starting a replica during the tests of workflow '
+                          '%s failed', workflow_uuid)
+
+    def discard_prestart(self, context, workflow_uuid):
+        for driver in self.drivers.loaded():
+            try:
+                driver.discard_prestart(workflow_uuid)
+            except Exception as e:
+                LOG.warning('Removing the replica started during the tests '
+                            'of workflow %s failed: %s (a heal does)',
+                            workflow_uuid, e)
 
     def undeploy(self, context, app_uuid):
         self._wait_reconciled()

@@ -6,6 +6,8 @@ API version history:
 * 1.1 - scale, app_logs, app_status
 * 1.2 - scale takes the replicas and the request's serial number: the
   deployer alone writes an app's replica target, in request order
+* 1.3 - prestart, discard_prestart: a replica of the release-to-be starts
+  while the workflow's tests run
 """
 
 from solum import conf
@@ -38,11 +40,26 @@ def undeploy_timeout():
 class DeployerAPI(rpc.ClientAPI):
     TOPIC_OPTION = ('deployer', 'topic')
     SERVICE = 'deployer'
-    RPC_API_VERSION = '1.2'
+    RPC_API_VERSION = '1.3'
 
     def deploy(self, context, workflow_uuid):
         self.client.prepare(version='1.0').cast(
             context, 'deploy', workflow_uuid=workflow_uuid)
+
+    def prestart(self, context, workflow_uuid, image):
+        """The workflow's candidate ``image`` exists and its tests start:
+        start the first replica of its release-to-be (a 1.2 deployer
+        starts it after the tests)."""
+        if self.can_send('1.3'):
+            self.client.prepare(version='1.3').cast(
+                context, 'prestart', workflow_uuid=workflow_uuid,
+                image=image)
+
+    def discard_prestart(self, context, workflow_uuid):
+        """The workflow will not deploy: remove its prestarted replica."""
+        if self.can_send('1.3'):
+            self.client.prepare(version='1.3').cast(
+                context, 'discard_prestart', workflow_uuid=workflow_uuid)
 
     def undeploy(self, context, app_uuid):
         """Stop everything running for an app; returns when it is gone."""

@@ -79,6 +79,24 @@ class RecordingConductor:
             current = target
 
 
+class RecordingDeployer:
+    """Stands in for the deployer's RPC client in the builder's tests:
+    records (method, workflow_uuid, image) of each cast, and what the
+    stage's tests had run by then (``tests_run()`` at the call)."""
+
+    def __init__(self, tests_run=lambda: None):
+        self.calls = []
+        self.tests_run = tests_run
+
+    def prestart(self, context, workflow_uuid, image):
+        self.calls.append(('prestart', workflow_uuid, image,
+                           self.tests_run()))
+
+    def discard_prestart(self, context, workflow_uuid):
+        self.calls.append(('discard_prestart', workflow_uuid, None,
+                           self.tests_run()))
+
+
 class DbTestCase(TestCase):
     """A fresh SQLite database file per test, schema from the models."""
 

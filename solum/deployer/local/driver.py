@@ -17,6 +17,7 @@ from solum.deployer import driver as base
 from solum.deployer.local import healing
 from solum.deployer.local import metrics as metrics_mod
 from solum.deployer.local import podman as podman_mod
+from solum.deployer.local import prestart as prestart_mod
 from solum.deployer.local import replicas as replicas_mod
 from solum.deployer.local import router as router_mod
 
@@ -32,6 +33,7 @@ class LocalDriver(base.Driver):
         self._replicas = replicas_mod.Replicas(self.podman, self.router)
         self._healer = healing.Healer(self._replicas)
         self._load = metrics_mod.LoadSampler(self._replicas)
+        self._prestarts = prestart_mod.Prestarts(self._replicas)
 
     # -------------------------------------------------------- helpers
 
@@ -54,15 +56,21 @@ class LocalDriver(base.Driver):
         app, release = target.app, target.release
         if not self.router.running():
             self.router.start()
+        # A replica started during the workflow's tests, of this very
+        # release (Deployment checked that it is).
+        adopted = [target.prestarted.replica] if target.prestarted else []
         # What runs of the app now, listed while the new release starts
         # (the app's lock keeps anything else from starting replicas of
-        # it): one podman call off the path to serving.
+        # it): one podman call off the path to serving. Replicas pending
+        # for other workflows are theirs.
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
             running = pool.submit(self.replicas, app)
             new = self._replicas.start_healthy(app, release,
-                                               max(target.replicas, 1))
+                                               max(target.replicas, 1),
+                                               adopted=adopted)
             old = [r for r in running.result()
-                   if r.release_uuid != release.uuid]
+                   if r.release_uuid != release.uuid and
+                   not r.pending((release.uuid,))]
         try:
             # The earlier release is drained as the new one joins (one
             # reload): no new request reaches it once the new one serves.
@@ -83,6 +91,21 @@ class LocalDriver(base.Driver):
             LOG.warning('Stopping the earlier replicas of app %s failed: '
                         '%s', app.uuid, e)
         return self.app_url(app)
+
+    def prestart(self, app, workflow_uuid, pending, ttl):
+        """Start the first replica of ``pending`` while the workflow's
+        tests run (prestart.py)."""
+        self._prestarts.start(app, workflow_uuid, pending, ttl)
+        return True
+
+    def claim_prestart(self, workflow_uuid):
+        return self._prestarts.claim(workflow_uuid)
+
+    def discard_prestart(self, workflow_uuid, pending=None):
+        if pending is not None:
+            self._prestarts.remove(pending)
+        else:
+            self._prestarts.discard(workflow_uuid)
 
     def run_release_command(self, target, log):
         """The release's release_cmd in a throw-away container of its
@@ -166,4 +189,5 @@ class LocalDriver(base.Driver):
     def heal(self, targets, current=None):
         """Replace crashed replicas, start missing ones, remove orphans
         (healing.py); ``current(app_uuid)``: the app's target now."""
+        self._prestarts.forget_expired()
         self._healer.heal(targets, current)

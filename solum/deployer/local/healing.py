@@ -72,8 +72,11 @@ class Healer:
     def _remove_orphans(self, app_uuid):
         labels = self.replicas.labels()
         labels[replicas_mod.L_APP] = app_uuid
-        names = [replicas_mod.Replica.from_ps(e).name
-                 for e in self.podman.ps(labels)]
+        # A replica pending for a workflow in its tests (the app's first
+        # release, not recorded yet) is that workflow's.
+        names = [r.name for r in map(replicas_mod.Replica.from_ps,
+                                     self.podman.ps(labels))
+                 if not r.pending()]
         if names:
             LOG.info('Removing %d orphan replicas of app %s', len(names),
                      app_uuid)
@@ -93,6 +96,9 @@ class Healer:
 
     def _heal_app(self, target, replicas):
         app, release = target.app, target.release
+        # Replicas pending for a workflow in its tests are not the active
+        # release's, nor strays, until their time is up.
+        replicas = [r for r in replicas if not r.pending((release.uuid,))]
         name = replicas_mod.backend_name(app)
         backend = self.router.backends.get(name)
         if backend is None:

@@ -40,6 +40,10 @@ L_PORT = 'solum.port'
 # A release_cmd's container (no solum.release: never taken for a replica
 # of its release; a heal or reconcile removes one left behind).
 L_RELEASE_CMD = 'solum.release_cmd'
+# A replica started while its workflow's tests run, of a release that
+# does not exist yet (prestart.py): until this time (epoch seconds) it is
+# left alone by heals and by other deploys; its deploy adopts it.
+L_PENDING_UNTIL = 'solum.pending_until'
 
 
 def _label(value):
@@ -146,11 +150,13 @@ def confinement_options():
 
 
 class Replica:
-    def __init__(self, name, port, release_uuid, state='running'):
+    def __init__(self, name, port, release_uuid, state='running',
+                 pending_until=None):
         self.name = name
         self.port = port
         self.release_uuid = release_uuid
         self.state = state
+        self.pending_until = pending_until
         # Its network namespace, when start_healthy looked it up already.
         self.netns = None
 
@@ -158,8 +164,21 @@ class Replica:
     def from_ps(cls, entry):
         labels = entry.get('Labels') or {}
         names = entry.get('Names') or ['?']
+        try:
+            pending_until = float(labels[L_PENDING_UNTIL])
+        except (KeyError, ValueError):
+            pending_until = None
         return cls(names[0], int(labels.get(L_PORT, 0)),
-                   labels.get(L_RELEASE), entry.get('State', 'unknown'))
+                   labels.get(L_RELEASE), entry.get('State', 'unknown'),
+                   pending_until=pending_until)
+
+    def pending(self, release_uuids=(), now=None):
+        """True while this is a replica started during its workflow's
+        tests that no deploy adopted yet (its release is none of
+        ``release_uuids``) and its time has not run out."""
+        if self.pending_until is None or self.release_uuid in release_uuids:
+            return False
+        return (time.time() if now is None else now) < self.pending_until
 
 
 class Replicas:
@@ -212,7 +231,7 @@ class Replicas:
 
     # ------------------------------------------------------- starting
 
-    def _run_replica(self, app, release):
+    def _run_replica(self, app, release, pending_until=None):
         config = release.config or {}
         target_port = container_port(config)
         env = container_env(app, release)
@@ -221,6 +240,8 @@ class Replicas:
         labels = dict(self.labels(app))
         labels.update({L_PROJECT: app.project_id, L_RELEASE: release.uuid,
                        L_NUMBER: release.number})
+        if pending_until is not None:
+            labels[L_PENDING_UNTIL] = '%d' % pending_until
         options = ['--hostname', name] + confinement_options()
         command = None
         if config.get('run_cmd'):
@@ -291,16 +312,23 @@ class Replicas:
         lines = (out + err).splitlines()
         return lines[-CONF.deployer.log_tail:]
 
-    def start_healthy(self, app, release, count):
-        """Start ``count`` replicas and wait for all to be healthy; on a
-        failure remove them all and raise DeployError."""
+    def start_unrouted(self, app, release, pending_until):
+        """Start one replica of ``release`` (which need not be recorded
+        yet) labelled pending until ``pending_until``; no health wait."""
+        return self._run_replica(app, release, pending_until=pending_until)
+
+    def start_healthy(self, app, release, count, adopted=()):
+        """Start ``count`` replicas (less the ``adopted`` ones, already
+        running) and wait for all to be healthy; on a failure remove them
+        all and raise DeployError."""
         path, timeout = health_settings(release.config)
-        started = []
+        started = list(adopted)[:count]
         errors = []
         with concurrent.futures.ThreadPoolExecutor(
                 max_workers=min(count, 8) + 1) as pool:
             for result in pool.map(
-                    lambda _i: self._try_run(app, release), range(count)):
+                    lambda _i: self._try_run(app, release),
+                    range(count - len(started))):
                 if isinstance(result, Replica):
                     started.append(result)
                 else:

@@ -1,3 +1,4 @@
+import hashlib
 import json
 import os
 
@@ -65,21 +66,39 @@ class TestPython(LPTestCase):
         self.assertEqual('FROM localhost/solum/base-python:bookworm',
                          lines[1])
         self.assertIn('USER 1000:1000', lines)
-        copy_reqs = lines.index('COPY --chown=1000:1000 requirements.txt '
-                                '/home/solum/app/requirements.txt')
         install = next(i for i, x in enumerate(lines)
                        if 'pip install' in x)
         copy_code = lines.index('COPY --chown=1000:1000 . /home/solum/app')
-        self.assertLess(copy_reqs, install)
         self.assertLess(install, copy_code)
         # Only the code's COPY and the labels come after the code.
         self.assertEqual(len(lines) - 1, copy_code)
-        self.assertIn('-r requirements.txt gunicorn', lines[install])
+        # The requirements are bind-mounted (no COPY layer of them), and
+        # their digest is in the command: buildah's cache key.
+        self.assertNotIn('COPY --chown=1000:1000 requirements.txt',
+                         r.containerfile)
+        self.assertIn('--mount=type=bind,source=requirements.txt,target='
+                      '/run/solum/requirements.txt', lines[install])
+        self.assertIn(': requirements.txt sha256=%s &&' % hashlib.sha256(
+            b'flask\n').hexdigest(), lines[install])
+        self.assertIn('-r /run/solum/requirements.txt gunicorn',
+                      lines[install])
         self.assertIn('--mount=type=secret,id=solum-env', lines[install])
         self.assertEqual(['/bin/sh', '-c', 'exec gunicorn --bind '
                           '0.0.0.0:${PORT:-8080} app:app'],
                          _cmd_of(lines))
         self.assertEqual('requirements.txt', r.manifest)
+
+    def test_the_install_step_changes_with_the_requirements_only(self):
+        def install_line(**files):
+            r = lp.recipe(self.tree(**files), 'python')
+            return next(x for x in r.containerfile.splitlines()
+                        if 'pip install' in x)
+        first = install_line(requirements__txt='flask\n',
+                             app__py='app = 1\n')
+        self.assertEqual(first, install_line(requirements__txt='flask\n',
+                                             app__py='app = 2\n'))
+        self.assertNotEqual(first, install_line(
+            requirements__txt='flask==3.0\n', app__py='app = 1\n'))
 
     def test_requirements_referring_to_other_files(self):
         src = self.tree(requirements__txt='-r base.txt\n',
@@ -123,8 +142,12 @@ class TestPython(LPTestCase):
         r = lp.recipe(src, 'auto')
         self.assertEqual('flask>=3\ngunicorn\n',
                          r.extra_files[lp.GENERATED_REQUIREMENTS])
-        self.assertIn('-r %s\n' % lp.GENERATED_REQUIREMENTS,
+        self.assertIn('source=%s,' % lp.GENERATED_REQUIREMENTS,
                       r.containerfile)
+        self.assertIn(': %s sha256=%s &&' % (
+            lp.GENERATED_REQUIREMENTS,
+            hashlib.sha256(b'flask>=3\ngunicorn\n').hexdigest()),
+            r.containerfile)
         self.assertIn('wsgi:application', r.containerfile)
 
     def test_configured_base_image(self):

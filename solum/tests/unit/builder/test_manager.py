@@ -28,6 +28,9 @@ class BuilderTestBase(base.DbTestCase):
             'workflow_config': {'test_cmd': 'pytest'}})
         self.mgr = manager.BuilderManager()
         self.mgr.conductor = base.RecordingConductor()
+        self.tests = []
+        self.mgr.deployer = base.RecordingDeployer(
+            tests_run=lambda: len(self.tests))
         self.fetched = []
         self.removed = []
         self.built = []
@@ -36,8 +39,7 @@ class BuilderTestBase(base.DbTestCase):
         self.patch('solum.builder.base_images.ensure_base_image',
                    lambda kind, log: 'base-id')
         self.patch('solum.builder.buildah.build', self._build)
-        self.patch('solum.builder.testrun.run_tests',
-                   lambda image, cmd, name, log, env=None: self.test_rc)
+        self.patch('solum.builder.testrun.run_tests', self._run_tests)
         self.patch('solum.common.images.remove',
                    lambda refs, log=None: self.removed.extend(refs))
         self.patch('solum.common.images.digest', lambda ref: 'sha256:d1')
@@ -54,6 +56,10 @@ class BuilderTestBase(base.DbTestCase):
             with open(os.path.join(dest, name), 'w') as f:
                 f.write(text)
         return 'c0ffee' * 6 + 'abcd'
+
+    def _run_tests(self, image, cmd, name, log, env=None):
+        self.tests.append(image)
+        return self.test_rc
 
     def _build(self, workdir, src, recipe, tag, labels, log,
                project_id=None):
@@ -94,6 +100,41 @@ class TestBuilderManager(BuilderTestBase):
         # The workspace is gone.
         self.assertEqual([], os.listdir(os.path.join(
             self.state_path, 'builds', PROJECT)))
+
+    def test_the_replica_starts_before_the_tests_of_a_deploying_workflow(
+            self):
+        wf = self.workflow(actions=('unittest', 'build', 'deploy'))
+        self.mgr.unit_test(None, wf.uuid)
+        tag = 'localhost/solum/%s/hello:wf1-c0ffeec0ffee' % PROJECT
+        # Cast with the candidate once it exists, while no test had run.
+        self.assertEqual([('prestart', wf.uuid, tag, 0)],
+                         self.mgr.deployer.calls)
+        self.assertEqual([tag], self.tests)
+
+    def test_failing_tests_discard_the_replica(self):
+        self.test_rc = 1
+        wf = self.workflow(actions=('unittest', 'build', 'deploy'))
+        self.mgr.unit_test(None, wf.uuid)
+        self.assertEqual(['prestart', 'discard_prestart'],
+                         [c[0] for c in self.mgr.deployer.calls])
+        self.assertEqual(states.UNIT_TESTING_FAILED,
+                         self.mgr.conductor.reports[-1][1])
+
+    def test_no_replica_for_a_workflow_that_does_not_deploy(self):
+        wf = self.workflow(actions=('unittest', 'build'))
+        self.mgr.unit_test(None, wf.uuid)
+        self.assertEqual([], self.mgr.deployer.calls)
+
+    def test_a_failed_build_stage_discards_the_replica(self):
+        wf = self.workflow(actions=('unittest', 'build', 'deploy'),
+                           status=states.BUILDING)
+
+        def broken(*args, **kwargs):
+            raise buildah.BuildError('boom')
+        self.patch('solum.builder.buildah.build', broken)
+        self.mgr.build(None, wf.uuid)
+        self.assertEqual([('discard_prestart', wf.uuid, None, 0)],
+                         self.mgr.deployer.calls)
 
     def _counting_base(self, present):
         checks = []

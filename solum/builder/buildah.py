@@ -11,6 +11,7 @@ import re
 import shlex
 
 from solum import conf
+from solum.builder import code_layer
 from solum.builder import containerfile as containerfile_check
 from solum.builder import languagepacks
 from solum.builder import netns
@@ -111,11 +112,14 @@ def buildah_command(context_dir, containerfile, tag, labels, secret_file,
     return cmd
 
 
-def build(workdir, src, recipe, tag, labels, log, project_id=None):
+def build(workdir, src, recipe, tag, labels, log, project_id=None,
+          base=None):
     """Build ``recipe`` from the tree ``src``; return the image id.
 
     ``workdir`` holds the generated Containerfile and the build secret,
-    outside the build context.
+    outside the build context. ``base``: (name, id) of the local base
+    image a generated Containerfile starts FROM, when known: a code-only
+    change is then built without bud when it can be (code_layer.py).
     """
     for name, text in recipe.extra_files.items():
         with open(os.path.join(src, name), 'w') as f:
@@ -130,6 +134,11 @@ def build(workdir, src, recipe, tag, labels, log, project_id=None):
         for line in text.splitlines():
             log('  ' + line)
         cli_labels = None  # one LABEL step instead of one per label
+        if base is not None:
+            image_id = code_layer.build(src, recipe.containerfile, base[0],
+                                        base[1], tag, labels, log)
+            if image_id:
+                return image_id
     else:
         containerfile = os.path.join(src, recipe.containerfile_path)
         text = source.safe_read(src, recipe.containerfile_path)
@@ -161,6 +170,10 @@ def build(workdir, src, recipe, tag, labels, log, project_id=None):
                 'was removed beside it: %s); building again' % e)
     with open(iid_file) as f:
         image_id = f.read().strip().replace('sha256:', '', 1)
+    if base is not None and recipe.containerfile is not None:
+        code_layer.remember(
+            code_layer.dependency_key(recipe.containerfile, base[1]),
+            image_id)
     if recipe.pack == 'dockerfile':
         user = images.user(image_id)
         if user.split(':')[0] in ('', '0', 'root'):

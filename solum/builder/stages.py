@@ -124,8 +124,9 @@ def _fetch(wf, dest, log, revision=None):
 
 
 def _ensure_base(kind, log):
+    """The base image's id, bootstrapped when missing."""
     try:
-        base_images.ensure_known(kind, log=log)
+        return base_images.ensure_known(kind, log=log)
     except base_images.BaseImageError as e:
         raise StageFailed('base image %s: %s' % (
             base_images.image_name(kind), str(e).splitlines()[0]))
@@ -155,11 +156,12 @@ def _build_image(wf, workdir, log, dev=False, revision=None):
     for note in recipe.notes:
         log(note)
     kind = languagepacks.base_kind(recipe.pack) if base is None else None
+    local_base = None   # (name, id) of the local base image built FROM
     if kind and getattr(CONF.builder, 'base_image_%s' % kind):
         log('base image %s (configured; buildah pulls it when missing)'
             % languagepacks.base_image(kind))
     elif kind:
-        _ensure_base(kind, log)
+        local_base = (base_images.image_name(kind), _ensure_base(kind, log))
     build_id = build_id_for(wf, commit)
     ref = common_images.image_ref(wf.project_id, app.name, build_id)
     labels = common_images.build_labels(app, wf.project_id, commit,
@@ -167,7 +169,8 @@ def _build_image(wf, workdir, log, dev=False, revision=None):
     try:
         try:
             image_id = buildah.build(workdir, src, recipe, ref, labels, log,
-                                     project_id=wf.project_id)
+                                     project_id=wf.project_id,
+                                     base=local_base)
         except buildah.BuildError:
             # The base image was taken as present from an earlier build:
             # if it is gone, bootstrap it and build again.

@@ -20,6 +20,7 @@ import uuid
 import fixtures
 
 from solum.builder import cgroups
+from solum.builder import code_layer
 from solum.common import images
 from solum.common import states
 from solum.tests.functional import base as ft_base
@@ -214,6 +215,52 @@ class TestPythonApp(BuilderTestCase):
         status, body = http_get(url + '/')
         self.assertEqual(200, status)
         self.assertIn('Hello from Solum!', body)
+
+    def image_config(self, ref):
+        return json.loads(images.inspect(
+            ref, '{"user": {{json .Config.User}}, "cmd": {{json '
+            '.Config.Cmd}}, "env": {{json .Config.Env}}, "workdir": {{json '
+            '.Config.WorkingDir}}}'))
+
+    def test_a_code_only_rebuild_skips_bud(self):
+        repo, _sha = make_repo(self.tmp, example='python-hello')
+        app = self.create_app(name='layers', repo=repo)
+        first, logs = self.run_workflow(app, actions=('build',))
+        self.assertEqual(states.BUILT, first['status'], first['reason'])
+        self.assertIn('STEP 1/', '\n'.join(x['message'] for x in logs))
+        # The dependency image is found after the build, off its path.
+        code_layer.settle()
+        app_py = os.path.join(repo, 'app.py')
+        with open(app_py) as f:
+            code = f.read()
+        with open(app_py, 'w') as f:
+            f.write(code.replace("'Hello from Solum'", "'Layered'"))
+        git(repo, 'commit', '-q', '-am', 'code only')
+        second, logs = self.run_workflow(app, actions=('build',))
+        self.assertEqual(states.BUILT, second['status'], second['reason'])
+        text = '\n'.join(x['message'] for x in logs)
+        self.assertIn('code-only change: the code goes onto the cached '
+                      'dependency image', text)
+        self.assertNotIn('STEP 1/', text)
+        image = second['result']['image']
+        # The same image as bud makes: configuration and labels.
+        self.assertEqual(self.image_config(first['result']['image']),
+                         self.image_config(image))
+        labels = images.labels(image)
+        self.assertEqual((app['id'], second['result']['commit']),
+                         (labels[images.LABEL_APP],
+                          labels[images.LABEL_COMMIT]))
+        url = self.run_container(image)
+        self.assertIn('Layered! (served by', http_get(url + '/')[1])
+        # Changed requirements: bud again (the dependency layer changes).
+        with open(os.path.join(repo, 'requirements.txt'), 'a') as f:
+            f.write('# pinned later\n')
+        git(repo, 'commit', '-q', '-am', 'requirements')
+        third, logs = self.run_workflow(app, actions=('build',))
+        self.assertEqual(states.BUILT, third['status'], third['reason'])
+        text = '\n'.join(x['message'] for x in logs)
+        self.assertIn('STEP 1/', text)
+        self.assertNotIn('code-only change', text)
 
     def test_pyproject_and_procfile(self):
         repo, _sha = make_repo(self.tmp, example='python-hello', files={

@@ -62,7 +62,7 @@ class BuilderTestBase(base.DbTestCase):
         return self.test_rc
 
     def _build(self, workdir, src, recipe, tag, labels, log,
-               project_id=None):
+               project_id=None, base=None):
         self.built.append((tag, labels))
         log('STEP 1/1: FROM x')
         return 'f' * 64
@@ -164,7 +164,7 @@ class TestBuilderManager(BuilderTestBase):
         builds = []
 
         def build_once_missing(workdir, src, recipe, tag, labels, log,
-                               project_id=None):
+                               project_id=None, base=None):
             builds.append(tag)
             if len(builds) == 1:
                 raise buildah.BuildError('build step failed: '
@@ -367,7 +367,8 @@ class TestDeletedDuringStage(BuilderTestBase):
                        self.store_calls))
 
     def build_then(self, change):
-        def build(workdir, src, recipe, tag, labels, log, project_id=None):
+        def build(workdir, src, recipe, tag, labels, log, project_id=None,
+                  base=None):
             self.built.append((tag, labels))
             change()
             return 'f' * 64

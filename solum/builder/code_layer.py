@@ -113,7 +113,7 @@ def build(src, containerfile, base_name, base_id, tag, labels, log):
         '%s (no buildah bud)' % dependency[:12])
     name = 'solum-code-%s' % uuid.uuid4().hex[:12]
     # Whether the base image is still the one the dependency image was
-    # built on, asked while the working container is made.
+    # built on, asked while the working container is made and filled.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         current_base = pool.submit(_image_id_or_none, base_name)
         try:
@@ -124,27 +124,25 @@ def build(src, containerfile, base_name, base_id, tag, labels, log):
             log('the cached dependency image is gone (%s): building with '
                 'buildah bud' % _first_line(e))
             return None
-        base_now = current_base.result()
-    try:
-        if base_now != base_id:
+        try:
+            process.run(['buildah', 'copy', '--quiet', '--chown', user,
+                         name, src + '/', dest], log=log)
+            if current_base.result() == base_id:
+                return _commit(name, tag, labels, log)
             _forget(key)
             log('the base image %s changed: building with buildah bud' %
                 base_name)
-        else:
-            return _commit(name, src, user, dest, tag, labels, log)
-    except process.CommandError as e:
-        _forget(key)
-        log('adding the code layer failed (%s): building with buildah bud'
-            % _first_line(e))
+        except process.CommandError as e:
+            _forget(key)
+            log('adding the code layer failed (%s): building with buildah '
+                'bud' % _first_line(e))
     process.run(['buildah', 'rm', name], check=False)
     return None
 
 
-def _commit(name, src, user, dest, tag, labels, log):
-    """Copy, label and commit the working container ``name`` (removed by
-    the commit)."""
-    process.run(['buildah', 'copy', '--quiet', '--chown', user, name,
-                 src + '/', dest], log=log)
+def _commit(name, tag, labels, log):
+    """Label and commit the working container ``name`` (removed by the
+    commit); the image id."""
     config = ['buildah', 'config']
     for key in sorted(labels or {}):
         config += ['--label', '%s=%s' % (key, labels[key])]

@@ -55,7 +55,8 @@ def _stop_group(proc):
 
 
 def run(cmd, log=None, env=None, cwd=None, timeout=None, check=True,
-        show=None, watchdog=None, watchdog_interval=1.0, preexec_fn=None):
+        show=None, watchdog=None, watchdog_interval=1.0, preexec_fn=None,
+        finish=None):
     """Run ``cmd`` (a list), streaming its output to ``log`` line by line.
 
     ``show`` replaces the command line written to the log (to keep secrets
@@ -64,6 +65,12 @@ def run(cmd, log=None, env=None, cwd=None, timeout=None, check=True,
     and CommandError(message) raised.  Returns a Result; with ``check`` a
     non-zero exit raises CommandError.  ``preexec_fn`` runs in the child
     before exec (solum.builder.cgroups joins the build cgroup there).
+
+    ``finish(line)`` may end the wait before the command exits: when it
+    returns ``(status, text)`` for a line, ``text`` (if any) is logged in
+    its place and ``status`` is the Result's return code; the command is
+    left to end in the background (its output read and dropped, reaped,
+    still killed at ``timeout``).
     """
     if not isinstance(cmd, (list, tuple)) or not cmd:
         raise TypeError('commands are argument lists')
@@ -103,23 +110,32 @@ def run(cmd, log=None, env=None, cwd=None, timeout=None, check=True,
                                  name='solum-cmd-guard')
         guard.start()
     tail = []
+    finished = None
     try:
         for raw in proc.stdout:
             line = raw.decode('utf-8', errors='replace').rstrip('\r\n')
+            finished = finish(line) if finish is not None else None
+            if finished is not None:
+                line = finished[1]
+                if not line:
+                    break
             log(line)
             tail.append(line)
             if len(tail) > TAIL_LINES:
                 del tail[0]
-        proc.wait()
-    finally:
-        done.set()
-        if proc.poll() is None:
-            _kill_group(proc)
+            if finished is not None:
+                break
+        if finished is None:
             proc.wait()
-        proc.stdout.close()
-        # Children left behind in the group (a daemon the command forked).
-        _kill_group(proc)
+    finally:
+        if finished is not None:
+            threading.Thread(target=_end_in_background, args=(proc, done),
+                             daemon=True, name='solum-cmd-end').start()
+        else:
+            _end(proc, done)
     seconds = time.monotonic() - started
+    if finished is not None:
+        return Result(finished[0], tail, seconds)
     name = os.path.basename(cmd[0])
     if killed.get('timeout'):
         raise CommandError('%s timed out after %d s' % (name, timeout),
@@ -132,6 +148,27 @@ def run(cmd, log=None, env=None, cwd=None, timeout=None, check=True,
         raise CommandError('%s exited %d' % (name, proc.returncode),
                            returncode=proc.returncode, tail=tail)
     return Result(proc.returncode, tail, seconds)
+
+
+def _end(proc, done):
+    done.set()
+    if proc.poll() is None:
+        _kill_group(proc)
+        proc.wait()
+    proc.stdout.close()
+    # Children left behind in the group (a daemon the command forked).
+    _kill_group(proc)
+
+
+def _end_in_background(proc, done):
+    """A command whose caller stopped waiting (run's ``finish``): read
+    its output to the end, then reap it."""
+    try:
+        for _raw in proc.stdout:
+            pass
+        proc.wait()
+    finally:
+        _end(proc, done)
 
 
 def kill_until_gone(pids_left, timeout, interval=0.02):

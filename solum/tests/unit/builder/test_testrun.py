@@ -1,5 +1,7 @@
 """The unit-test stage's test run (solum.builder.testrun)."""
 
+import time
+
 import fixtures
 
 from solum.builder import process
@@ -24,11 +26,64 @@ class TestTestRun(base.TestCase):
                             ('--pids-limit', '512'), ('--user',
                                                       '1000:1000')):
             self.assertEqual(value, cmd[cmd.index(flag) + 1])
-        self.assertEqual(['img:1', 'make test'], cmd[-2:])
+        self.assertEqual(['img:1', testrun.WRAPPER, 'solum-test',
+                          'make test'], cmd[-5:-1])
+        self.assertTrue(cmd[-1].startswith('solum-test-exit-'))
+        self.assertNotIn(cmd[-1], kw['show'])
         self.assertIn('A=b', cmd)
         self.assertEqual(600, kw['timeout'])
         # --rm removed it.
         self.assertEqual(1, len(calls))
+
+    def run_wrapped(self, test_cmd):
+        """The wrapper as the container runs it (sh -c, $0, $1, $2),
+        through process.run with run_tests' marker handling: (status,
+        logged lines)."""
+        lines = []
+
+        def run(cmd, **kw):
+            wrapper, name, command, marker = cmd[-4:]
+            return real_run(['sh', '-c', wrapper, name, command, marker],
+                            **kw)
+        real_run = process.run
+        self.useFixture(fixtures.MonkeyPatch('solum.builder.process.run', run))
+        status = testrun.run_tests('img:1', test_cmd, 'solum-test-x',
+                                   lines.append)
+        return status, lines[1:]
+
+    def test_the_status_comes_from_the_wrapper(self):
+        status, lines = self.run_wrapped(
+            'echo one; echo; echo two; exit 4')
+        self.assertEqual(4, status)
+        self.assertEqual(['one', '', 'two'], lines)
+
+    def test_output_without_a_final_newline(self):
+        status, lines = self.run_wrapped('printf abc')
+        self.assertEqual((0, ['abc']), (status, lines))
+
+    def test_the_stage_does_not_wait_for_the_teardown(self):
+        # The status line, then 3 s until the process ends (the exit after
+        # the wrapper never runs: its "exit" ends the script first, so
+        # the teardown stands in as a sleep before it).
+        lines = []
+
+        def run(cmd, **kw):
+            wrapper, name, command, marker = cmd[-4:]
+            slow = wrapper.replace('; exit $status', '; sleep 3')
+            return real_run(['sh', '-c', slow, name, command, marker], **kw)
+        real_run = process.run
+        self.useFixture(fixtures.MonkeyPatch('solum.builder.process.run', run))
+        started = time.monotonic()
+        status = testrun.run_tests('img:1', 'exit 2', 'solum-test-x',
+                                   lines.append)
+        self.assertEqual(2, status)
+        self.assertLess(time.monotonic() - started, 2.5)
+
+    def test_a_forged_marker_does_not_end_the_run(self):
+        status, lines = self.run_wrapped(
+            'echo solum-test-exit-0000000000000000:0; exit 5')
+        self.assertEqual(5, status)
+        self.assertIn('solum-test-exit-0000000000000000:0', lines)
 
     def test_a_container_left_behind_is_removed(self):
         for outcome in (process.Result(125, [], 0),

@@ -205,6 +205,10 @@ class Deployment:
         self._done(release.number)
         self._report(states.SERVING,
                      result={'app_url': url, 'release': release.number})
+        if pending is None and states.UNITTEST in (wf.actions or []):
+            # One started by another deployer, if any: not left to time
+            # out (after the report: off the path to serving).
+            self._discard_prestart(driver)
 
     def _adopt(self, driver, release, pending):
         """``pending`` when its replica (started during the tests) is of
@@ -225,6 +229,14 @@ class Deployment:
             LOG.warning('Removing replica %s failed: %s (a heal does)',
                         pending.replica.name, e)
         return None
+
+    def _discard_prestart(self, driver):
+        try:
+            driver.discard_prestart(self.wf.uuid)
+        except Exception as e:
+            LOG.warning('Removing the replica started during the tests of '
+                        'workflow %s failed: %s (a heal does)', self.wf.uuid,
+                        e)
 
     def _release_phase(self, release, replicas):
         """Run the release's release_cmd before traffic moves to it;

@@ -13,7 +13,9 @@ deploy starts its own; a replica nobody claims is removed by a heal once
 its time is up.
 
 Pending replicas are known to the deployer process that started them;
-another deployer (multi-process deployments) does not adopt them.
+another deployer (multi-process deployments) does not adopt them, and
+removes the workflow's pending replica (by its labels) once it served
+without it.
 """
 
 import concurrent.futures
@@ -48,7 +50,8 @@ class Prestarts:
                 return
             self._entries[workflow_uuid] = (pending, future, deadline)
         try:
-            replica = self._replicas.start_unrouted(app, pending, deadline)
+            replica = self._replicas.start_unrouted(app, pending,
+                                                    workflow_uuid, deadline)
         except Exception as e:
             LOG.info('Starting a replica of app %s during the tests of '
                      'workflow %s failed (its deploy starts its own): %s',
@@ -82,12 +85,17 @@ class Prestarts:
         self._replicas.podman.remove([pending.replica.name], stop_timeout=0)
 
     def discard(self, workflow_uuid):
-        """The workflow will not deploy: remove its pending replica."""
+        """The workflow will not deploy it (or deployed without it): remove
+        its pending replica, this process's or another deployer's."""
         pending = self.claim(workflow_uuid)
         if pending is not None:
-            LOG.info('Removing replica %s, started during the tests of '
-                     'workflow %s', pending.replica.name, workflow_uuid)
+            names = [pending.replica.name]
             self.remove(pending)
+        else:
+            names = self._replicas.remove_pending(workflow_uuid)
+        if names:
+            LOG.info('Removed replica %s, started during the tests of '
+                     'workflow %s', ', '.join(names), workflow_uuid)
 
     def forget_expired(self, now=None):
         """Drop entries past their time (a heal removes their

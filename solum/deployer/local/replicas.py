@@ -44,6 +44,8 @@ L_RELEASE_CMD = 'solum.release_cmd'
 # does not exist yet (prestart.py): until this time (epoch seconds) it is
 # left alone by heals and by other deploys; its deploy adopts it.
 L_PENDING_UNTIL = 'solum.pending_until'
+# ... and the workflow it was started for.
+L_PENDING_WORKFLOW = 'solum.pending_workflow'
 
 
 def _label(value):
@@ -231,7 +233,7 @@ class Replicas:
 
     # ------------------------------------------------------- starting
 
-    def _run_replica(self, app, release, pending_until=None):
+    def _run_replica(self, app, release, pending=None):
         config = release.config or {}
         target_port = container_port(config)
         env = container_env(app, release)
@@ -240,8 +242,9 @@ class Replicas:
         labels = dict(self.labels(app))
         labels.update({L_PROJECT: app.project_id, L_RELEASE: release.uuid,
                        L_NUMBER: release.number})
-        if pending_until is not None:
-            labels[L_PENDING_UNTIL] = '%d' % pending_until
+        if pending is not None:
+            labels[L_PENDING_WORKFLOW], until = pending
+            labels[L_PENDING_UNTIL] = '%d' % until
         options = ['--hostname', name] + confinement_options()
         command = None
         if config.get('run_cmd'):
@@ -312,10 +315,21 @@ class Replicas:
         lines = (out + err).splitlines()
         return lines[-CONF.deployer.log_tail:]
 
-    def start_unrouted(self, app, release, pending_until):
+    def start_unrouted(self, app, release, workflow_uuid, pending_until):
         """Start one replica of ``release`` (which need not be recorded
-        yet) labelled pending until ``pending_until``; no health wait."""
-        return self._run_replica(app, release, pending_until=pending_until)
+        yet) labelled pending for ``workflow_uuid`` until
+        ``pending_until``; no health wait."""
+        return self._run_replica(app, release,
+                                 pending=(workflow_uuid, pending_until))
+
+    def remove_pending(self, workflow_uuid):
+        """Remove the replicas pending for ``workflow_uuid`` (started by
+        any deployer of this host); their names."""
+        labels = self.labels()
+        labels[L_PENDING_WORKFLOW] = workflow_uuid
+        names = [Replica.from_ps(e).name for e in self.podman.ps(labels)]
+        self.podman.remove(names, stop_timeout=0)
+        return names
 
     def start_healthy(self, app, release, count, adopted=()):
         """Start ``count`` replicas (less the ``adopted`` ones, already

@@ -170,6 +170,28 @@ class TestPrestartThenDeploy(fakes.LocalDriverTestCase, base.DbTestCase):
         self.deployer.prestart(None, self.workflow().uuid, self.image)
         self.assertEqual([], self.podman.runs)
 
+    def another_deployers_replica(self, wf):
+        """A replica pending for ``wf`` that another deployer process of
+        this host started (not in this driver's registry)."""
+        other = type(self.driver)(podman=self.podman, router=self.router)
+        other.prestart(self.app, wf.uuid, deployments.pending_release(
+            self.app, wf, self.image), 600)
+        return self.podman.runs[-1]['name']
+
+    def test_another_deployers_replica_is_removed_once_served(self):
+        wf = self.workflow()
+        name = self.another_deployers_replica(wf)
+        wf = self.deploy(wf)
+        self.assertEqual(states.DEPLOYMENT_COMPLETE, wf.status)
+        self.assertNotIn(name, self.podman.containers)
+        self.assertEqual(1, len(self.app_servers()))
+
+    def test_another_deployers_replica_is_discarded_by_its_labels(self):
+        wf = self.workflow()
+        name = self.another_deployers_replica(wf)
+        self.deployer.discard_prestart(None, wf.uuid)
+        self.assertNotIn(name, self.podman.containers)
+
     def test_discarded_when_the_workflow_will_not_deploy(self):
         wf = self.workflow()
         self.deployer.prestart(None, wf.uuid, self.image)

@@ -64,8 +64,13 @@ class Nova(Component):
                    f"compute.{NOVA_HOST}", late=True),
         ]
 
+    # No agent reports a plugged VIF (Neutron has none, the fake driver
+    # plugs nothing): wait for no network-vif-plugged event.
+    vif_plugging = {"vif_plugging_is_fatal": "false",
+                    "vif_plugging_timeout": "0"}
+
     def spec(self):
-        return [*super().spec(), self.flavors]
+        return [*super().spec(), self.flavors, self.vif_plugging]
 
     def configure(self):
         super().configure()
@@ -79,6 +84,8 @@ class Nova(Component):
         service_user = authtoken("nova", self.password, "service_user",
                                  "send_service_user_token = true\n")
         region = f"region_name = {REGION}\n"
+        vif_plugging = "".join(f"{k} = {v}\n"
+                               for k, v in self.vif_plugging.items())
         placement = authtoken("placement", Placement().password,
                               "placement", region)
         neutron = authtoken("nova", self.password, "neutron", region)
@@ -99,7 +106,7 @@ instances_path = {data}/instances
 enabled_apis = osapi_compute
 cpu_allocation_ratio = 16.0
 ram_allocation_ratio = 1.5
-
+{vif_plugging}
 [wsgi]
 api_paste_config = {etc}/api-paste.ini
 

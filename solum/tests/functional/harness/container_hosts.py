@@ -62,6 +62,7 @@ import uuid
 
 import fixtures
 import requests
+from heatclient import exc as heat_exc
 
 GUEST_BOOT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                           'guest_boot.py')
@@ -261,7 +262,10 @@ class ContainerHost:
         self.proc = None
         self.relay = None
         self.booted_at = None
+        self.first_answer = None        # time.time() of the first 2xx
         self.console = os.path.join(directory, 'console.log')
+        self.last_console = ''
+        self.left_containers = None     # what podman still listed at stop
 
     def env(self):
         return {'PATH': GUEST_PATH, 'HOME': '/root',
@@ -323,8 +327,11 @@ class ContainerHost:
             return ''
 
     def shutdown(self):
+        self.last_console = self.console_text()
         if self.proc is not None:
             self.podman('rm', '--force', '--all', '--time', '0')
+            self.left_containers = self.podman(
+                'ps', '--all', '--format', '{{.Names}}').stdout.split()
             if self.proc.poll() is None:
                 try:
                     os.killpg(self.proc.pid, signal.SIGTERM)
@@ -350,11 +357,14 @@ class ContainerHosts(fixtures.Fixture):
     client that sees the stack; ``subnet_cidr``: the test's subnet;
     ``probe``: a fixed IP of the subnet (a port of the test's) for the
     test's own namespace on the fabric; ``relay_ports``: the host's
-    loopback ports that user_data may call.
+    loopback ports that user_data may call; ``probe_port`` and
+    ``probe_path``: what the watcher GETs from the fabric to note each
+    host's ``first_answer``.
     """
 
     def __init__(self, nova, neutron, heat, stack_name, subnet_cidr, probe,
-                 relay_ports, interval=0.5):
+                 relay_ports, probe_port=8080, probe_path='/',
+                 interval=0.3):
         super().__init__()
         self.nova = nova
         self.neutron = neutron
@@ -364,6 +374,8 @@ class ContainerHosts(fixtures.Fixture):
         self.probe = probe
         self.relay_ports = sorted(set(relay_ports))
         self.interval = interval
+        self.probe_port = probe_port
+        self.probe_path = probe_path
         self.hosts = {}      # server id -> ContainerHost
         self.gone = {}       # server id -> ContainerHost (shut down)
         self.errors = []
@@ -393,9 +405,11 @@ class ContainerHosts(fixtures.Fixture):
     # ---------------------------------------------------------- watcher
 
     def _stack_id(self):
+        # Any other error ends this round (reported): a host is shut down
+        # only when Heat says its stack is gone.
         try:
             stack = self.heat.stacks.get(self.stack_name)
-        except Exception:  # noqa: BLE001 - not there (yet, or any more)
+        except heat_exc.HTTPNotFound:
             return None
         return None if stack.stack_status == 'DELETE_COMPLETE' else stack.id
 
@@ -411,9 +425,23 @@ class ContainerHosts(fixtures.Fixture):
         while not self._stop.is_set():
             try:
                 self.sync()
+                self.note_answers()
             except Exception as e:  # noqa: BLE001 - the test sees them
                 self.errors.append('watcher: %r' % e)
             self._stop.wait(self.interval)
+
+    def note_answers(self):
+        for host in self.current().values():
+            if host.first_answer is not None:
+                continue
+            try:
+                resp = self.fabric_get('http://%s:%d%s' % (
+                    host.address, self.probe_port, self.probe_path),
+                    timeout=1)
+            except requests.RequestException:
+                continue
+            if 200 <= resp.status_code < 300:
+                host.first_answer = time.time()
 
     def sync(self):
         """Boot hosts for new ACTIVE servers, shut down the ones whose
@@ -424,11 +452,13 @@ class ContainerHosts(fixtures.Fixture):
         for server_id in set(active) - known:
             self._boot(active[server_id])
         for server_id in known - set(active):
+            # listed in hosts until it is down: a test that sees the
+            # count drop sees the namespace and containers gone
             with self._lock:
-                host = self.hosts.pop(server_id)
+                host = self.hosts[server_id]
             host.shutdown()
             with self._lock:
-                self.gone[server_id] = host
+                self.gone[server_id] = self.hosts.pop(server_id)
 
     def _port(self, server_id):
         resp = self.neutron.get('/v2.0/ports', params={
@@ -470,6 +500,17 @@ class ContainerHosts(fixtures.Fixture):
             self.gone[host.server_id] = host
 
     # ------------------------------------------------------------ probes
+
+    def report(self):
+        """Every host's state and console, for a failing test."""
+        with self._lock:
+            hosts = [('up', h) for h in self.hosts.values()] + \
+                [('gone', h) for h in self.gone.values()]
+        return '\n'.join(
+            '== %s %s %s (%s) ns %s answered %s\n%s' % (
+                state, h.server_id, h.name, h.address, h.ns,
+                h.first_answer, h.console_text() or h.last_console)
+            for state, h in hosts) + '\nerrors: %s' % self.errors
 
     def current(self):
         with self._lock:

@@ -24,10 +24,11 @@ signals Heat's wait condition. The test proves, through the API:
 
 What stays a stand-in is said in the harness's docstring (the hypervisor
 and the guest's boot). Octavia is absent (no load balancer: the members
-are reached at their own addresses). Set ``SOLUM_FT_TIMINGS`` to a file
+are reached at their own addresses). Set ``SOLUM_TEST_TIMINGS`` to a file
 name to have the measured times appended to it.
 """
 
+import calendar
 import ipaddress
 import json
 import os
@@ -190,7 +191,7 @@ class TestHeatContainerHosts(heat_ft.HeatFunctionalTestCase):
 
     def record(self, name, seconds):
         self.timings[name] = round(seconds, 1)
-        out = os.environ.get('SOLUM_FT_TIMINGS')
+        out = os.environ.get('SOLUM_TEST_TIMINGS')
         if out:
             with open(out, 'a') as f:
                 f.write('%s %s %.1f s\n' % (self.id(), name, seconds))
@@ -222,10 +223,19 @@ class TestHeatContainerHosts(heat_ft.HeatFunctionalTestCase):
         self.assertEqual([host.address], heat_ft.outputs(stack)['addresses'])
         # The member's wait condition holds the user_data's own signal,
         # sent after its health poll answered.
-        (signals,) = self.wait_signals(stack.id).values()
+        ((member, signals),) = self.wait_signals(stack.id).items()
         self.assertEqual(
             [('SUCCESS', 'the app answers its health path')],
             [(s['status'], s['reason']) for s in signals.values()])
+        # ... and Heat's wait condition completed only after the host
+        # booted (Heat's event times have whole seconds).
+        done = [e for e in self.heat.events.list(member,
+                                                 resource_name='wait')
+                if e.resource_status == 'CREATE_COMPLETE']
+        self.assertEqual(1, len(done), done)
+        self.assertGreaterEqual(calendar.timegm(time.strptime(
+            done[0].event_time, '%Y-%m-%dT%H:%M:%SZ')),
+            int(host.booted_at))
         # podman load's own output: the image came from Glance
         self.assertIn('Storing signatures', host.console_text())
         text = self.answers(hosts, host)

@@ -10,14 +10,20 @@ failures whose configuration differs per case. ``TestHeatAlarmScaling``
 deploys a stack with its Prometheus CPU alarms on, and CPU samples pushed
 as Ceilometer publishes them make Aodh grow and shrink the group.
 
-What cannot be exercised here, for every test: the servers do not really
-boot under Nova's fake driver (user_data never runs, so the container
-host never fetches or runs the app and never signals its wait condition;
-the app URL is not probed, and no Ceilometer measures the servers: the
-test publishes their CPU), Octavia and Gnocchi are absent (the stacks
-are created with enable_lb off; the load balancer and the Gnocchi alarms
-are only validated), and Zun is absent (the zun variant is only
-validated).
+The servers here do not boot (Nova's fake driver) and have no network,
+so in these tests no user_data runs and no wait condition is signalled
+but by the test. test_heat_container_hosts.py runs the container hosts
+for real: servers on a network of the test's, their user_data run by
+harness/container_hosts.py (standing in for the hypervisor and the
+guest's boot) with Podman, the image fetched from Glance, Heat's wait
+condition signalled by the user_data, the app answering on each
+member's address.
+
+What cannot be exercised here, for every test: no Ceilometer measures the
+servers (the test publishes their CPU), Octavia and Gnocchi are absent
+(the stacks are created with enable_lb off, so the app URL is not
+probed; the load balancer and the Gnocchi alarms are only validated),
+and Zun is absent (the zun variant is only validated).
 """
 
 import base64

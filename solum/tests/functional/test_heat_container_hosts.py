@@ -116,9 +116,10 @@ class TestHeatContainerHosts(heat_ft.HeatFunctionalTestCase):
         return ports
 
     def start_hosts(self, app):
-        admin = cloud.session('admin')
+        # clients of the watcher's own (it polls from its thread)
         hosts = container_hosts.ContainerHosts(
-            cloud.nova('admin'), admin, self.heat, self.stack_name(app),
+            cloud.nova('admin'), cloud.session('admin'), cloud.heat(USER),
+            self.stack_name(app),
             str(self.cidr), self.probe, self.relay_ports(),
             probe_port=PORT, probe_path=HEALTH)
         self.useFixture(hosts)

@@ -70,7 +70,7 @@ class LocalDriver(base.Driver):
                                                adopted=adopted)
             old = [r for r in running.result()
                    if r.release_uuid != release.uuid and
-                   not r.pending((release.uuid,))]
+                   not r.pending(after=release.number)]
         try:
             # The earlier release is drained as the new one joins (one
             # reload): no new request reaches it once the new one serves.

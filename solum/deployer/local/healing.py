@@ -98,7 +98,7 @@ class Healer:
         app, release = target.app, target.release
         # Replicas pending for a workflow in its tests are not the active
         # release's, nor strays, until their time is up.
-        replicas = [r for r in replicas if not r.pending((release.uuid,))]
+        replicas = [r for r in replicas if not r.pending(after=release.number)]
         name = replicas_mod.backend_name(app)
         backend = self.router.backends.get(name)
         if backend is None:

@@ -153,11 +153,12 @@ def confinement_options():
 
 class Replica:
     def __init__(self, name, port, release_uuid, state='running',
-                 pending_until=None):
+                 number=None, pending_until=None):
         self.name = name
         self.port = port
         self.release_uuid = release_uuid
         self.state = state
+        self.number = number
         self.pending_until = pending_until
         # Its network namespace, when start_healthy looked it up already.
         self.netns = None
@@ -166,21 +167,28 @@ class Replica:
     def from_ps(cls, entry):
         labels = entry.get('Labels') or {}
         names = entry.get('Names') or ['?']
-        try:
-            pending_until = float(labels[L_PENDING_UNTIL])
-        except (KeyError, ValueError):
-            pending_until = None
         return cls(names[0], int(labels.get(L_PORT, 0)),
                    labels.get(L_RELEASE), entry.get('State', 'unknown'),
-                   pending_until=pending_until)
+                   number=_number(labels.get(L_NUMBER)),
+                   pending_until=_number(labels.get(L_PENDING_UNTIL)))
 
-    def pending(self, release_uuids=(), now=None):
+    def pending(self, after=0, now=None):
         """True while this is a replica started during its workflow's
-        tests that no deploy adopted yet (its release is none of
-        ``release_uuids``) and its time has not run out."""
-        if self.pending_until is None or self.release_uuid in release_uuids:
+        tests for a release still to come: numbered after release
+        ``after`` (the active or deploying one; a replica adopted by its
+        deploy keeps its label, and its release is never after the
+        active one), and its time not run out."""
+        if self.pending_until is None or self.number is None or \
+                self.number <= after:
             return False
         return (time.time() if now is None else now) < self.pending_until
+
+
+def _number(value):
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None
 
 
 class Replicas:

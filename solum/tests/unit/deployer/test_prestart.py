@@ -54,6 +54,22 @@ class TestPendingReplicas(fakes.LocalDriverTestCase):
         self.assertFalse(set(old) & set(self.servers()))
         self.assertIsNone(self.driver.claim_prestart('wf-2'))
 
+    def test_once_adopted_it_is_a_replica_like_any_other(self):
+        # It keeps its pending label: the next release's deploy retires
+        # it, and a heal replaces one left over.
+        self.prestart('wf-1', release(1))
+        pending = self.driver.claim_prestart('wf-1')
+        self.driver.deploy(base_driver.Target(APP, release(1), 1,
+                                              prestarted=pending))
+        self.driver.deploy(base_driver.Target(APP, release(2), 1))
+        self.assertNotIn(pending.replica.name, self.podman.containers)
+        self.prestart('wf-3', release(3))
+        adopted = self.driver.claim_prestart('wf-3')
+        self.driver.deploy(base_driver.Target(APP, release(3), 1,
+                                              prestarted=adopted))
+        self.driver.heal([base_driver.Target(APP, release(4), 1)])
+        self.assertNotIn(adopted.replica.name, self.podman.containers)
+
     def test_other_deploys_and_heals_leave_it_alone(self):
         self.driver.deploy(base_driver.Target(APP, release(1), 1))
         run = self.prestart('wf-3', release(3))

@@ -14,6 +14,7 @@ Every line git, buildah and Podman print is written to the workflow's log
 as it comes.
 """
 
+import concurrent.futures
 import os
 
 from oslo_log import log as logging
@@ -218,8 +219,21 @@ def unit_test(wf, log, on_candidate=None):
         built = _build_image(wf, workdir, log, dev=True)
     if on_candidate is not None:
         on_candidate(wf, built)
-    outcome = _test(wf, built.ref, test_cmd, env, log, built=built)
+    # The candidate's digest, asked while its tests run: the build stage
+    # then reuses it without asking podman again.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(_digest_or_none, built.ref)
+        outcome = _test(wf, built.ref, test_cmd, env, log, built=built)
+        if outcome[0] == states.TESTS_PASSED and digest.result():
+            outcome[2]['candidate_digest'] = digest.result()
     return outcome
+
+
+def _digest_or_none(ref):
+    try:
+        return common_images.digest(ref)
+    except common_images.ImageError:
+        return None
 
 
 def _test(wf, image, test_cmd, env, log, built=None, keep=False):
@@ -252,8 +266,16 @@ def build(wf, log):
     result = wf.result or {}
     candidate = result.get('candidate_image')
     built = None
-    labels, digest = common_images.labels_and_digest(candidate) \
-        if candidate and result.get('commit') else (None, None)
+    if candidate and result.get('commit') and \
+            result.get('candidate_digest'):
+        # This app's candidate, built and tested by the unit-test stage
+        # a moment ago (it recorded the digest): no podman call.
+        labels, digest = ({common_images.LABEL_APP: wf.app.uuid},
+                          result['candidate_digest'])
+    elif candidate and result.get('commit'):
+        labels, digest = common_images.labels_and_digest(candidate)
+    else:
+        labels, digest = None, None
     if labels is not None:
         if labels.get(common_images.LABEL_APP) == wf.app.uuid:
             log('reusing the image tested in the unit-test stage: %s '

@@ -326,9 +326,13 @@ class Replicas:
     def start_unrouted(self, app, release, workflow_uuid, pending_until):
         """Start one replica of ``release`` (which need not be recorded
         yet) labelled pending for ``workflow_uuid`` until
-        ``pending_until``; no health wait."""
-        return self._run_replica(app, release,
-                                 pending=(workflow_uuid, pending_until))
+        ``pending_until``, and look up its namespace for the router; no
+        health wait."""
+        replica = self._run_replica(app, release,
+                                    pending=(workflow_uuid, pending_until))
+        if CONF.deployer.router_netns:
+            self.look_up_netns([replica])
+        return replica
 
     def remove_pending(self, workflow_uuid):
         """Remove the replicas pending for ``workflow_uuid`` (started by
@@ -355,11 +359,13 @@ class Replicas:
                     started.append(result)
                 else:
                     errors.append((result, None))
+            unknown = [r for r in started if r.netns is None]
             if not errors:
                 # The namespaces the router will need, looked up while
-                # the replicas start (one podman call off the path).
-                lookup = pool.submit(self._look_up_netns, started) \
-                    if CONF.deployer.router_netns else None
+                # the replicas start (one podman call off the path; an
+                # adopted replica's is known already).
+                lookup = pool.submit(self.look_up_netns, unknown) \
+                    if CONF.deployer.router_netns and unknown else None
                 checks = pool.map(
                     lambda r: (self._wait_healthy(r, path, timeout), r),
                     started)
@@ -373,7 +379,7 @@ class Replicas:
             raise base.DeployError(reason, logs)
         return started
 
-    def _look_up_netns(self, replicas):
+    def look_up_netns(self, replicas):
         """Set each replica's ``netns`` (routes() asks podman for those
         left unknown)."""
         try:

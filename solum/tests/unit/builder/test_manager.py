@@ -264,6 +264,26 @@ class TestBuilderManager(BuilderTestBase):
         self.assertEqual([], self.fetched)
         self.assertEqual([], self.built)
 
+    def test_the_tested_candidate_is_reused_without_asking_podman(self):
+        # The unit-test stage read the candidate's digest while its tests
+        # ran; the build stage takes it from the result.
+        wf = self.workflow()
+        self.mgr.unit_test(None, wf.uuid)
+        tested = self.mgr.conductor.reports[-1][3]
+        self.assertEqual('sha256:d1', tested['candidate_digest'])
+        wf = self.workflow(status=states.BUILDING, result=tested)
+
+        def no_podman(*args, **kwargs):
+            raise AssertionError('podman asked again')
+        self.patch('solum.common.images.labels_and_digest', no_podman)
+        self.patch('solum.common.images.digest', no_podman)
+        self.mgr.build(None, wf.uuid)
+        [_u, (_e, target, reason, result)] = self.mgr.conductor.reports
+        self.assertEqual((states.BUILT, None), (target, reason))
+        self.assertEqual((tested['candidate_image'], 'sha256:d1'),
+                         (result['image'], result['digest']))
+        self.assertEqual(1, len(self.built))
+
     def test_build_without_candidate_fetches_and_builds(self):
         wf = self.workflow(status=states.BUILDING, actions=('build',))
         self.mgr.build(None, wf.uuid)

@@ -55,6 +55,7 @@ from .keystone import Keystone
 from .keystone import KeystoneComponent
 from .neutron import Neutron
 from .nova import Nova
+from .octavia import Octavia
 from .placement import Placement
 from .process import Api
 from .process import wait_rpc
@@ -66,7 +67,7 @@ KEYSTONE = Keystone()
 # Start order; `down` goes in reverse.
 SERVICES = {c.name: c for c in (
     KeystoneComponent(KEYSTONE), Glance(), Placement(), Neutron(), Nova(),
-    Heat(), Prometheus(), Aodh())}
+    Octavia(), Heat(), Prometheus(), Aodh())}
 
 
 def selected(names):

@@ -35,32 +35,42 @@ ML2_PLUGIN = os.path.join(HERE, "venv_plugins", "minicloud_ml2.py")
 ML2_DIST = "minicloud_ml2-1.0.dist-info"
 
 
-def install_ml2_plugin():
-    """Put venv_plugins/minicloud_ml2.py into the venv's site-packages
-    with a dist-info whose entry point names it ``minicloud_bindall``
-    for stevedore; return the digest of the driver's source (ml2_conf.ini
-    carries it, so a changed driver restarts Neutron)."""
+def install_plugin(source_file, dist, group, entry):
+    """Put venv_plugins/MODULE.py (source_file) into the venv's
+    site-packages with a dist-info (dist) whose entry point ``entry``
+    (``name = module:Class``) in ``group`` stevedore finds; return the
+    digest of the module's source (the service's config carries it, so
+    a changed plugin restarts the service)."""
     sites = glob.glob(os.path.join(VENV, "lib", "python3*",
                                    "site-packages"))
     if len(sites) != 1:
         raise MinicloudError(f"no single site-packages in {VENV}: {sites}")
-    with open(ML2_PLUGIN) as f:
+    with open(source_file) as f:
         source = f.read()
+    module = os.path.basename(source_file)
     site = sites[0]
-    dist = os.path.join(site, ML2_DIST)
-    os.makedirs(dist, exist_ok=True)
-    write_file(os.path.join(site, "minicloud_ml2.py"), source)
-    write_file(os.path.join(dist, "METADATA"),
-               "Metadata-Version: 2.1\nName: minicloud-ml2\nVersion: 1.0\n")
-    write_file(os.path.join(dist, "entry_points.txt"),
-               "[neutron.ml2.mechanism_drivers]\n"
-               "minicloud_bindall = minicloud_ml2:BindAllMechanismDriver\n")
-    write_file(os.path.join(dist, "INSTALLER"), "minicloud\n")
-    write_file(os.path.join(dist, "RECORD"),
-               f"minicloud_ml2.py,,\n{ML2_DIST}/METADATA,,\n"
-               f"{ML2_DIST}/entry_points.txt,,\n{ML2_DIST}/INSTALLER,,\n"
-               f"{ML2_DIST}/RECORD,,\n")
+    dist_dir = os.path.join(site, dist)
+    os.makedirs(dist_dir, exist_ok=True)
+    name = dist.split("-", 1)[0].replace("_", "-")
+    write_file(os.path.join(site, module), source)
+    write_file(os.path.join(dist_dir, "METADATA"),
+               f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    write_file(os.path.join(dist_dir, "entry_points.txt"),
+               f"[{group}]\n{entry}\n")
+    write_file(os.path.join(dist_dir, "INSTALLER"), "minicloud\n")
+    write_file(os.path.join(dist_dir, "RECORD"),
+               f"{module},,\n{dist}/METADATA,,\n"
+               f"{dist}/entry_points.txt,,\n{dist}/INSTALLER,,\n"
+               f"{dist}/RECORD,,\n")
     return hashlib.sha256(source.encode()).hexdigest()[:16]
+
+
+def install_ml2_plugin():
+    """venv_plugins/minicloud_ml2.py as the ML2 mechanism driver
+    ``minicloud_bindall``."""
+    return install_plugin(
+        ML2_PLUGIN, ML2_DIST, "neutron.ml2.mechanism_drivers",
+        "minicloud_bindall = minicloud_ml2:BindAllMechanismDriver")
 
 
 class Neutron(ApiComponent):

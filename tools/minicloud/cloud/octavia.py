@@ -27,8 +27,10 @@ deleted load balancer leaves that port for its owner to delete).
 No health manager or housekeeping: no amphora ever sends a heartbeat.
 """
 
+import hashlib
 import os
 
+from .common import HERE
 from .common import HOST
 from .common import REGION
 from .common import path
@@ -39,7 +41,10 @@ from .component import ApiComponent
 from .infra import TRANSPORT_URL
 from .infra import authtoken
 from .infra import db_url
+from .neutron import install_plugin
 from .process import Daemon
+
+NETWORK_PLUGIN = os.path.join(HERE, "venv_plugins", "minicloud_octavia.py")
 
 # the v2 controller worker's queue (its topic is fixed)
 RPC_QUEUE = "octavia_provisioning_v2"
@@ -56,7 +61,9 @@ class Octavia(ApiComponent):
     catalog = [("load-balancer", "octavia", f"http://{HOST}:{api_port}")]
     noop = {"amphora_driver": "amphora_noop_driver",
             "compute_driver": "compute_noop_driver",
-            "network_driver": "network_noop_driver",
+            # Octavia's network_noop_driver, with the VIP's network
+            # plugged (venv_plugins/minicloud_octavia.py)
+            "network_driver": "minicloud_noop",
             "volume_driver": "volume_noop_driver",
             "image_driver": "image_noop_driver"}
 
@@ -68,7 +75,9 @@ class Octavia(ApiComponent):
             RPC_QUEUE))
 
     def spec(self):
-        return [*super().spec(), self.requires, self.noop]
+        with open(NETWORK_PLUGIN, "rb") as f:
+            plugin = hashlib.sha256(f.read()).hexdigest()[:16]
+        return [*super().spec(), self.requires, self.noop, plugin]
 
     def make_ca(self):
         """The CA the worker's local cert generator signs the (no-op)
@@ -147,10 +156,15 @@ valid_interfaces = public
 enforce_scope = false
 enforce_new_defaults = true
 {authtoken("octavia", self.password)}""")
+        plugin = install_plugin(
+            NETWORK_PLUGIN, "minicloud_octavia-1.0.dist-info",
+            "octavia.network.drivers",
+            "minicloud_noop = minicloud_octavia:VipPluggedNoopNetworkDriver")
         # The worker's own file, read after octavia.conf: no-op network
         # driver (it plugs nothing; the VIP port stays as the API made it)
         write_file(os.path.join(etc, "worker.conf"), f"""\
 # Written by tools/minicloud/minicloud.py; rewritten on every `up`.
+# network driver: venv_plugins/minicloud_octavia.py {plugin}
 [DEFAULT]
 log_file = {path("logs", "octavia-worker.log")}
 

@@ -40,6 +40,8 @@ download of the app image from Glance with its token, ``podman load`` and
 and Heat's handling of it. When a server goes away (scale-in, stack
 delete) the watcher stops its containers and removes its namespace and
 storage; the fixture's cleanup does so for every host left.
+``lb_standin.AmphoraStandIn`` adds the load balancer's amphora on the
+same fabric.
 
 ``fabric_get(url)`` sends an HTTP GET from a namespace of the test's on
 the fabric (``probe`` address), as another machine on the network would.
@@ -379,6 +381,9 @@ class ContainerHosts(fixtures.Fixture):
         self.hosts = {}      # server id -> ContainerHost
         self.gone = {}       # server id -> ContainerHost (shut down)
         self.errors = []
+        # called before hosts whose server went are shut down (the
+        # amphora's stand-in drops their members first)
+        self.before_shutdown = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._count = 0
@@ -451,6 +456,9 @@ class ContainerHosts(fixtures.Fixture):
             known = set(self.hosts)
         for server_id in set(active) - known:
             self._boot(active[server_id])
+        if known - set(active):
+            for hook in self.before_shutdown:
+                hook()
         for server_id in known - set(active):
             # listed in hosts until it is down: a test that sees the
             # count drop sees the namespace and containers gone

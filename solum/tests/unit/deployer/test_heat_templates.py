@@ -113,6 +113,18 @@ class TestShippedTemplates(base.TestCase):
             ['allowed_values'])
         self.assertEqual('lb', main['outputs']['app_url']['condition'])
 
+    def test_container_host_joins_the_pool_once_it_answers(self):
+        # A pool member whose app does not answer yet gets requests its
+        # host accepts and drops (HTTP 502 at the load balancer): the
+        # member waits for the host's readiness signal.
+        member = self.load('container_host.yaml')['resources']
+        self.assertEqual('OS::Octavia::PoolMember', member['member']['type'])
+        self.assertEqual(['wait'], member['member']['depends_on'])
+        self.assertEqual('ready', member['wait']['condition'])
+        self.assertEqual({'get_attr': ['server', 'networks',
+                                       {'get_param': 'network'}, 0]},
+                         member['member']['properties']['address'])
+
     def test_prometheus_alarms_query_the_stacks_members(self):
         """The query Heat renders: the operator's PromQL with this
         stack's id, name and the rate window put in; thresholds in %."""

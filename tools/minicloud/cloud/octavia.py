@@ -53,6 +53,7 @@ RPC_QUEUE = "octavia_provisioning_v2"
 class Octavia(ApiComponent):
     name = "octavia"
     packages = ["octavia", "uwsgi", "PyMySQL"]
+    apt_packages = {"openssl": "/usr/bin/openssl"}  # the worker's CA
     requires = ["keystone", "neutron"]
     databases = ["octavia"]
     service_user = "octavia"

@@ -271,8 +271,8 @@ class TestHeatLoadBalancer(hosts_ft.TestHeatContainerHosts):
         # server is ACTIVE, before its app answers; HAProxy redispatches
         # the refused connections, but one that the host's port forwarder
         # accepts and drops is an HTTP 502 (measured: 1 or 2 of ~1,400).
-        # The fix (a wait handle replaced with each update, such as
-        # OS::Heat::UpdateWaitConditionHandle) is the next step.
+        # The fix (a readiness wait renewed with each replaced server) is
+        # the next step: doc/source/contributor/heat-deployer.rst.
         self.assertLessEqual(len(failures), total // 100, failures)
         self.assertEqual({'HTTP 502'}, {what for _, what in failures} or
                          {'HTTP 502'})

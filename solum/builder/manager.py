@@ -123,10 +123,18 @@ class BuilderManager:
                 self.deployer.prestart(context, wf.uuid, built.ref)
                 prestarted.append(wf.uuid)
 
+        def on_failure():
+            # Its replica goes before the candidate image it runs.
+            if prestarted:
+                prestarted.clear()
+                self.deployer.discard_prestart(context, workflow_uuid,
+                                               wait=True)
+
         outcome = self._run_stage(
             context, workflow_uuid, states.UNITTEST,
             lambda wf, log: stages.unit_test(wf, log,
-                                             on_candidate=on_candidate))
+                                             on_candidate=on_candidate,
+                                             on_failure=on_failure))
         if prestarted and outcome != states.TESTS_PASSED:
             self.deployer.discard_prestart(context, workflow_uuid)
 

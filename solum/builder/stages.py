@@ -192,10 +192,11 @@ def _build_image(wf, workdir, log, dev=False, revision=None):
 
 # ------------------------------------------------------------- stages
 
-def unit_test(wf, log, on_candidate=None):
+def unit_test(wf, log, on_candidate=None, on_failure=None):
     """The unit-test stage: (outcome, reason, result).
     ``on_candidate(wf, built)`` is called once the candidate image of a
-    rebuild exists, before its tests run."""
+    rebuild exists, before its tests run; ``on_failure()`` when they
+    fail, before the candidate is removed."""
     test_cmd = (wf.config or {}).get('test_cmd')
     if not test_cmd:
         log('no test_cmd in the workflow config: nothing to test, the '
@@ -223,7 +224,8 @@ def unit_test(wf, log, on_candidate=None):
     # then reuses it without asking podman again.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(_digest_or_none, built.ref)
-        outcome = _test(wf, built.ref, test_cmd, env, log, built=built)
+        outcome = _test(wf, built.ref, test_cmd, env, log, built=built,
+                        on_failure=on_failure)
         if outcome[0] == states.TESTS_PASSED and digest.result():
             outcome[2]['candidate_digest'] = digest.result()
     return outcome
@@ -236,22 +238,27 @@ def _digest_or_none(ref):
         return None
 
 
-def _test(wf, image, test_cmd, env, log, built=None, keep=False):
+def _test(wf, image, test_cmd, env, log, built=None, keep=False,
+          on_failure=None):
     log('running test_cmd in a container of %s: %s' % (image, test_cmd))
+
+    def remove_candidate():
+        if on_failure is not None:
+            on_failure()
+        if not keep:
+            common_images.remove([image], log)
     try:
         rc = testrun.run_tests(image, test_cmd,
                                'solum-test-%s' % wf.uuid, log, env=env)
     except process.CommandError as e:
-        if not keep:
-            common_images.remove([image], log)
+        remove_candidate()
         if e.timed_out:
             return (states.TESTS_FAILED,
                     'test_cmd timed out after %d s' %
                     CONF.builder.test_timeout, None)
         raise StageFailed('cannot run test_cmd: %s' % e)
     if rc != 0:
-        if not keep:
-            common_images.remove([image], log)
+        remove_candidate()
         return states.TESTS_FAILED, reasons.test_failure(rc), None
     log('test_cmd passed')
     result = {'candidate_image': image}

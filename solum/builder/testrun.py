@@ -14,8 +14,9 @@ CONF = conf.CONF
 PODMAN_ERROR = 125
 
 # test_cmd runs under a wrapper that prints its exit status after a
-# marker of this run ($2): the stage goes on once the line arrives, while
-# Podman tears the container down (0.1-0.2 s) in the background.
+# marker of this run ($2): when the tests passed, the stage goes on once
+# the line arrives, while Podman tears the container down (0.1-0.2 s) in
+# the background.
 WRAPPER = 'sh -c "$1"; status=$?; echo; echo "$2$status"; exit $status'
 
 
@@ -41,20 +42,22 @@ def run_tests(image, test_cmd, name, log, env=None):
     ended = []
 
     def finish(line):
-        if not line.startswith(marker):
-            return None
-        try:
-            status = int(line[len(marker):])
-        except ValueError:
+        # Only a pass ends the wait early: after a failure the candidate
+        # is removed, which needs the container gone.
+        if line != marker + '0':
             return None
         ended.append(True)
-        return status, None
+        return 0, None
 
     blank = []
 
     def log_line(line):
         # The wrapper's newline before the marker (the test's last line
         # may have none): held back until the next line shows it is not.
+        # The marker line itself is never logged.
+        if line.startswith(marker):
+            blank.clear()
+            return
         if blank:
             log(blank.pop())
         if line:

@@ -10,12 +10,15 @@ API version history:
   while the workflow's tests run
 """
 
+from oslo_log import log as logging
+
 from solum import conf
 from solum.common import rpc
 from solum.conductor import rpcapi as conductor_rpcapi
 from solum.conf import heat as heat_conf
 
 CONF = conf.CONF
+LOG = logging.getLogger(__name__)
 # What undeploy waits for besides Heat: the app's images, the other
 # drivers, the RPC round trip.
 UNDEPLOY_MARGIN = 300
@@ -55,11 +58,22 @@ class DeployerAPI(rpc.ClientAPI):
                 context, 'prestart', workflow_uuid=workflow_uuid,
                 image=image)
 
-    def discard_prestart(self, context, workflow_uuid):
-        """The workflow will not deploy: remove its prestarted replica."""
-        if self.can_send('1.3'):
+    def discard_prestart(self, context, workflow_uuid, wait=False):
+        """The workflow will not deploy: remove its prestarted replica
+        (with ``wait``, return once it is gone: its image can then be
+        removed; a deployer that does not answer in time is logged)."""
+        if not self.can_send('1.3'):
+            return
+        if not wait:
             self.client.prepare(version='1.3').cast(
                 context, 'discard_prestart', workflow_uuid=workflow_uuid)
+            return
+        try:
+            self.client.prepare(version='1.3', timeout=60).call(
+                context, 'discard_prestart', workflow_uuid=workflow_uuid)
+        except Exception as e:
+            LOG.warning('Removing the replica started during the tests of '
+                        'workflow %s failed: %s', workflow_uuid, e)
 
     def undeploy(self, context, app_uuid):
         """Stop everything running for an app; returns when it is gone."""

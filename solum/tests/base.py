@@ -81,7 +81,7 @@ class RecordingConductor:
 
 class RecordingDeployer:
     """Stands in for the deployer's RPC client in the builder's tests:
-    records (method, workflow_uuid, image) of each cast, and what the
+    records (method, workflow_uuid, image or wait) of each cast, and what the
     stage's tests had run by then (``tests_run()`` at the call)."""
 
     def __init__(self, tests_run=lambda: None):
@@ -92,8 +92,8 @@ class RecordingDeployer:
         self.calls.append(('prestart', workflow_uuid, image,
                            self.tests_run()))
 
-    def discard_prestart(self, context, workflow_uuid):
-        self.calls.append(('discard_prestart', workflow_uuid, None,
+    def discard_prestart(self, context, workflow_uuid, wait=False):
+        self.calls.append(('discard_prestart', workflow_uuid, wait,
                            self.tests_run()))
 
 

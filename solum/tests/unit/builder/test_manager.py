@@ -114,9 +114,20 @@ class TestBuilderManager(BuilderTestBase):
     def test_failing_tests_discard_the_replica(self):
         self.test_rc = 1
         wf = self.workflow(actions=('unittest', 'build', 'deploy'))
+        removed_by_then = []
+        discard = self.mgr.deployer.discard_prestart
+
+        def discard_first(context, workflow_uuid, wait=False):
+            removed_by_then.append(list(self.removed))
+            discard(context, workflow_uuid, wait=wait)
+        self.mgr.deployer.discard_prestart = discard_first
         self.mgr.unit_test(None, wf.uuid)
-        self.assertEqual(['prestart', 'discard_prestart'],
-                         [c[0] for c in self.mgr.deployer.calls])
+        # Waited for, before the candidate it runs is removed.
+        self.assertEqual([('prestart', False), ('discard_prestart', True)],
+                         [(c[0], c[2] is True)
+                          for c in self.mgr.deployer.calls])
+        self.assertEqual([[]], removed_by_then)
+        self.assertEqual(1, len(self.removed))
         self.assertEqual(states.UNIT_TESTING_FAILED,
                          self.mgr.conductor.reports[-1][1])
 
@@ -133,7 +144,7 @@ class TestBuilderManager(BuilderTestBase):
             raise buildah.BuildError('boom')
         self.patch('solum.builder.buildah.build', broken)
         self.mgr.build(None, wf.uuid)
-        self.assertEqual([('discard_prestart', wf.uuid, None, 0)],
+        self.assertEqual([('discard_prestart', wf.uuid, False, 0)],
                          self.mgr.deployer.calls)
 
     def _counting_base(self, present):

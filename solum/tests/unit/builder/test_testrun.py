@@ -61,23 +61,33 @@ class TestTestRun(base.TestCase):
         status, lines = self.run_wrapped('printf abc')
         self.assertEqual((0, ['abc']), (status, lines))
 
-    def test_the_stage_does_not_wait_for_the_teardown(self):
-        # The status line, then 3 s until the process ends (the exit after
-        # the wrapper never runs: its "exit" ends the script first, so
-        # the teardown stands in as a sleep before it).
-        lines = []
-
+    def run_with_teardown(self, test_cmd, seconds):
+        """run_tests with a container that takes ``seconds`` to go after
+        its wrapper printed the status (Podman's teardown, standing in
+        as a sleep in place of the wrapper's exit)."""
         def run(cmd, **kw):
             wrapper, name, command, marker = cmd[-4:]
-            slow = wrapper.replace('; exit $status', '; sleep 3')
+            slow = wrapper.replace('; exit $status',
+                                   '; sleep %s; exit $status' % seconds)
             return real_run(['sh', '-c', slow, name, command, marker], **kw)
         real_run = process.run
         self.useFixture(fixtures.MonkeyPatch('solum.builder.process.run', run))
         started = time.monotonic()
-        status = testrun.run_tests('img:1', 'exit 2', 'solum-test-x',
-                                   lines.append)
+        status = testrun.run_tests('img:1', test_cmd, 'solum-test-x',
+                                   lambda line: None)
+        return status, time.monotonic() - started
+
+    def test_a_pass_does_not_wait_for_the_teardown(self):
+        status, seconds = self.run_with_teardown('true', 3)
+        self.assertEqual(0, status)
+        self.assertLess(seconds, 2.5)
+
+    def test_a_failure_waits_for_the_container_to_go(self):
+        # Its candidate image is removed next, which needs the container
+        # gone.
+        status, seconds = self.run_with_teardown('exit 2', 0.5)
         self.assertEqual(2, status)
-        self.assertLess(time.monotonic() - started, 2.5)
+        self.assertGreaterEqual(seconds, 0.5)
 
     def test_a_forged_marker_does_not_end_the_run(self):
         status, lines = self.run_wrapped(

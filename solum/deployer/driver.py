@@ -124,13 +124,13 @@ class Driver(abc.ABC):
         (this default) on a driver that has no way to run it."""
         raise ReleaseCommandUnsupported()
 
-    def prestart(self, app, workflow_uuid, pending, ttl):
+    def prestart(self, app, workflow_uuid,  # noqa: B027 (optional hook)
+                 pending, ttl):
         """Start the first replica of ``pending`` (deployments.
         PendingRelease: the release-to-be of a workflow whose tests are
         running), unrouted, so that its deploy only moves traffic; left
-        alone by heals for ``ttl`` seconds. Returns whether the driver
-        does this (this default: no)."""
-        return False
+        alone by heals for ``ttl`` seconds. This default does nothing:
+        the deploy starts every replica."""
 
     def claim_prestart(self, workflow_uuid):
         """The PendingRelease started for ``workflow_uuid`` (with its
@@ -214,10 +214,11 @@ class Drivers:
 
     def loaded(self):
         """The drivers loaded so far."""
+        # named() never keeps the default among the others.
         with self._lock:
             others = list(self._others.values())
         return ([self._default] if self._default is not None else []) + \
-            [d for d in others if d is not self._default]
+            others
 
     def grouped(self, targets):
         """{driver name: targets}; every loaded driver listed."""

@@ -96,7 +96,6 @@ class LocalDriver(base.Driver):
         """Start the first replica of ``pending`` while the workflow's
         tests run (prestart.py)."""
         self._prestarts.start(app, workflow_uuid, pending, ttl)
-        return True
 
     def claim_prestart(self, workflow_uuid):
         return self._prestarts.claim(workflow_uuid)
